@@ -1,1 +1,100 @@
-fn main() {}
+//! `zizhu`: the one binary. This file only wires the command line to the
+//! library crates; no domain logic lives here.
+
+mod cli;
+mod demo;
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use cli::{Command, DbArgs};
+use zizhu_store::Store;
+
+fn main() -> ExitCode {
+    // A panic is a bug, but the person at the terminal should still read a
+    // Chinese sentence rather than a Rust backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("内部错误：程序遇到意外情况（{place}），请将此信息告知系统管理员。");
+    }));
+    let cli = match cli::parse() {
+        Ok(cli) => cli,
+        Err((text, code)) => {
+            let text = if text.ends_with('\n') {
+                text
+            } else {
+                text + "\n"
+            };
+            if code == 0 {
+                print!("{text}");
+            } else {
+                eprint!("{text}");
+            }
+            return ExitCode::from(u8::try_from(code).unwrap_or(2));
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ZIZHU_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("错误：无法启动运行环境：{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Init(args) => {
+            let store = open(&args.db).await?;
+            let before = store.schema_version().await.unwrap_or(0);
+            store.migrate().await.context("数据库结构升级失败")?;
+            let after = store.schema_version().await?;
+            if before == after {
+                println!(
+                    "数据库已是最新结构（版本 {after}）：{}",
+                    zizhu_store::mask_url(&args.db.database)
+                );
+            } else {
+                println!(
+                    "数据库结构已从版本 {before} 升级到 {after}：{}",
+                    zizhu_store::mask_url(&args.db.database)
+                );
+            }
+            Ok(())
+        }
+        Command::Serve(args) => {
+            let store = open(&args.db).await?;
+            store.migrate().await.context("数据库结构升级失败")?;
+            println!("资助 zizhu 网页服务已启动：http://{}/", args.listen);
+            println!("按 Ctrl-C 停止。");
+            zizhu_web::serve(zizhu_web::AppState::new(store), args.listen)
+                .await
+                .with_context(|| format!("无法在 {} 上提供网页服务", args.listen))
+        }
+        Command::Gen(_) | Command::Demo(_) => anyhow::bail!("尚未实现"),
+    }
+}
+
+/// Opens the database the user named, with a Chinese error that repeats the
+/// address (without any password) when it cannot be reached.
+pub(crate) async fn open(db: &DbArgs) -> Result<Store> {
+    // The store's error already names the (masked) address.
+    Ok(Store::connect(&db.database).await?)
+}

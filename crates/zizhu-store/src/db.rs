@@ -1,0 +1,362 @@
+//! The tiny dispatch layer between sea-query statements and the two sqlx
+//! drivers.
+//!
+//! Every query in the crate is written once with sea-query builders. This
+//! module renders a statement for the active backend, binds its values
+//! through sea-query-sqlx and runs it on a SQLite or PostgreSQL connection.
+//! Rows come back as [`DbRow`] and are read column by column as [`Cell`]s of
+//! a declared [`Kind`], which is where the one real dialect difference we care
+//! about is absorbed: booleans are integers on SQLite and real booleans on
+//! PostgreSQL.
+
+use crate::error::{Context, StoreError};
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder, Value};
+use sea_query_sqlx::SqlxBinder;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{
+    AssertSqlSafe, PgConnection, PgPool, Postgres, Row, Sqlite, SqliteConnection, SqlitePool,
+    Transaction,
+};
+
+/// Which database a [`crate::Store`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// An embedded SQLite file (the county default) or an in-memory database.
+    Sqlite,
+    /// A PostgreSQL server (the provincial deployment).
+    Postgres,
+}
+
+impl Backend {
+    /// A short name for logs and `/healthz`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A connection pool of either backend.
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Pool {
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub(crate) async fn acquire(&self) -> Result<Pooled, StoreError> {
+        Ok(match self {
+            Pool::Sqlite(p) => Pooled::Sqlite(p.acquire().await.context("获取数据库连接")?),
+            Pool::Postgres(p) => Pooled::Postgres(p.acquire().await.context("获取数据库连接")?),
+        })
+    }
+
+    /// Starts a transaction that will write.
+    ///
+    /// SQLite gets `BEGIN IMMEDIATE` so the write lock is taken up front: a
+    /// deferred transaction that reads first and writes later can fail with
+    /// "database is locked" without waiting out the busy timeout, which is
+    /// exactly what two concurrent imports would otherwise do.
+    pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Pool::Sqlite(p) => Tx::Sqlite(
+                p.begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .context("开始写入事务")?,
+            ),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await.context("开始写入事务")?),
+        })
+    }
+
+    pub(crate) async fn close(&self) {
+        match self {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// A connection checked out of a pool, for reads.
+pub(crate) enum Pooled {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Pooled {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Pooled::Sqlite(c) => Conn::Sqlite(c),
+            Pooled::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+}
+
+/// An open transaction of either backend.
+pub(crate) enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(t) => Conn::Sqlite(t),
+            Tx::Postgres(t) => Conn::Postgres(t),
+        }
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await.context("提交事务"),
+            Tx::Postgres(t) => t.commit().await.context("提交事务"),
+        }
+    }
+
+    pub(crate) async fn rollback(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await.context("撤销事务"),
+            Tx::Postgres(t) => t.rollback().await.context("撤销事务"),
+        }
+    }
+}
+
+/// A borrowed connection (pooled or inside a transaction) of either backend.
+pub(crate) enum Conn<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
+}
+
+impl Conn<'_> {
+    /// Runs a data-changing statement and returns the number of rows it touched.
+    pub(crate) async fn execute<S: SqlxBinder>(
+        &mut self,
+        stmt: &S,
+        context: &'static str,
+    ) -> Result<u64, StoreError> {
+        match self {
+            Conn::Sqlite(c) => {
+                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                sqlx::query_with(AssertSqlSafe(sql), values)
+                    .execute(&mut **c)
+                    .await
+                    .map(|r| r.rows_affected())
+                    .context(context)
+            }
+            Conn::Postgres(c) => {
+                let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
+                sqlx::query_with(AssertSqlSafe(sql), values)
+                    .execute(&mut **c)
+                    .await
+                    .map(|r| r.rows_affected())
+                    .context(context)
+            }
+        }
+    }
+
+    /// Runs a statement that returns rows (a select, or a write with `RETURNING`).
+    pub(crate) async fn fetch_all<S: SqlxBinder>(
+        &mut self,
+        stmt: &S,
+        context: &'static str,
+    ) -> Result<Vec<DbRow>, StoreError> {
+        match self {
+            Conn::Sqlite(c) => {
+                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                let rows = sqlx::query_with(AssertSqlSafe(sql), values)
+                    .fetch_all(&mut **c)
+                    .await
+                    .context(context)?;
+                Ok(rows.into_iter().map(DbRow::Sqlite).collect())
+            }
+            Conn::Postgres(c) => {
+                let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
+                let rows = sqlx::query_with(AssertSqlSafe(sql), values)
+                    .fetch_all(&mut **c)
+                    .await
+                    .context(context)?;
+                Ok(rows.into_iter().map(DbRow::Postgres).collect())
+            }
+        }
+    }
+
+    /// Like [`Conn::fetch_all`] for statements that return at most one row.
+    pub(crate) async fn fetch_optional<S: SqlxBinder>(
+        &mut self,
+        stmt: &S,
+        context: &'static str,
+    ) -> Result<Option<DbRow>, StoreError> {
+        match self {
+            Conn::Sqlite(c) => {
+                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                let row = sqlx::query_with(AssertSqlSafe(sql), values)
+                    .fetch_optional(&mut **c)
+                    .await
+                    .context(context)?;
+                Ok(row.map(DbRow::Sqlite))
+            }
+            Conn::Postgres(c) => {
+                let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
+                let row = sqlx::query_with(AssertSqlSafe(sql), values)
+                    .fetch_optional(&mut **c)
+                    .await
+                    .context(context)?;
+                Ok(row.map(DbRow::Postgres))
+            }
+        }
+    }
+
+    /// Runs one schema statement that sea-query rendered for this backend.
+    ///
+    /// Schema statements carry no bound values: the text comes only from the
+    /// migration list compiled into this crate, never from input.
+    pub(crate) async fn execute_ddl(&mut self, sql: String) -> Result<(), sqlx::Error> {
+        match self {
+            Conn::Sqlite(c) => {
+                sqlx::query(AssertSqlSafe(sql)).execute(&mut **c).await?;
+            }
+            Conn::Postgres(c) => {
+                sqlx::query(AssertSqlSafe(sql)).execute(&mut **c).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The declared kind of a column, which decides how a value is decoded and
+/// how a NULL is typed when it is bound.
+///
+/// Every integer column is BIGINT so that one Rust type (i64) reads them all
+/// on both backends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Int,
+    Text,
+    Bool,
+}
+
+/// One column value, independent of the backend it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Cell {
+    Null,
+    Int(i64),
+    Text(String),
+    Bool(bool),
+}
+
+impl Cell {
+    pub(crate) fn text(s: impl Into<String>) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    pub(crate) fn opt_text<S: Into<String>>(s: Option<S>) -> Cell {
+        s.map_or(Cell::Null, |s| Cell::Text(s.into()))
+    }
+
+    pub(crate) fn opt_int(i: Option<i64>) -> Cell {
+        i.map_or(Cell::Null, Cell::Int)
+    }
+
+    /// The sea-query value to bind for this cell in a column of `kind`.
+    ///
+    /// A NULL is bound with the column's type because PostgreSQL refuses a
+    /// text-typed NULL parameter for a bigint or boolean column.
+    pub(crate) fn to_value(&self, kind: Kind) -> Value {
+        match (self, kind) {
+            (Cell::Int(i), _) => Value::BigInt(Some(*i)),
+            (Cell::Text(s), _) => Value::String(Some(s.clone())),
+            (Cell::Bool(b), _) => Value::Bool(Some(*b)),
+            (Cell::Null, Kind::Int) => Value::BigInt(None),
+            (Cell::Null, Kind::Text) => Value::String(None),
+            (Cell::Null, Kind::Bool) => Value::Bool(None),
+        }
+    }
+
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        match self {
+            Cell::Null => serde_json::Value::Null,
+            Cell::Int(i) => serde_json::Value::from(*i),
+            Cell::Text(s) => serde_json::Value::from(s.as_str()),
+            Cell::Bool(b) => serde_json::Value::from(*b),
+        }
+    }
+
+    /// Reads a cell back from an audit log JSON value.
+    pub(crate) fn from_json(v: &serde_json::Value, kind: Kind) -> Option<Cell> {
+        match (v, kind) {
+            (serde_json::Value::Null, _) => Some(Cell::Null),
+            (serde_json::Value::Number(n), Kind::Int) => n.as_i64().map(Cell::Int),
+            (serde_json::Value::String(s), Kind::Text) => Some(Cell::Text(s.clone())),
+            (serde_json::Value::Bool(b), Kind::Bool) => Some(Cell::Bool(*b)),
+            _ => None,
+        }
+    }
+
+    /// The value as text, for keys and error messages.
+    pub(crate) fn render(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Text(s) => s.clone(),
+            Cell::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// A result row of either backend.
+pub(crate) enum DbRow {
+    Sqlite(SqliteRow),
+    Postgres(PgRow),
+}
+
+impl DbRow {
+    /// Decodes one column as a cell of the given kind.
+    pub(crate) fn cell(&self, column: &str, kind: Kind) -> Result<Cell, StoreError> {
+        let decoded = match self {
+            DbRow::Sqlite(r) => decode(r, column, kind),
+            DbRow::Postgres(r) => decode(r, column, kind),
+        };
+        decoded.context("读取查询结果")
+    }
+
+    /// Decodes a column that is never NULL (a count, a key).
+    pub(crate) fn int(&self, column: &str) -> Result<i64, StoreError> {
+        match self.cell(column, Kind::Int)? {
+            Cell::Int(i) => Ok(i),
+            _ => Err(StoreError::Database {
+                context: "读取查询结果",
+                detail: format!("列 {column} 意外为空"),
+            }),
+        }
+    }
+}
+
+fn decode<R>(row: &R, column: &str, kind: Kind) -> Result<Cell, sqlx::Error>
+where
+    R: Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<bool>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(match kind {
+        Kind::Int => row
+            .try_get::<Option<i64>, _>(column)?
+            .map_or(Cell::Null, Cell::Int),
+        Kind::Text => row
+            .try_get::<Option<String>, _>(column)?
+            .map_or(Cell::Null, Cell::Text),
+        Kind::Bool => row
+            .try_get::<Option<bool>, _>(column)?
+            .map_or(Cell::Null, Cell::Bool),
+    })
+}

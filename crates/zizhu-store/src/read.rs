@@ -1,0 +1,565 @@
+//! Reads, and the jurisdiction scope every list and count applies in SQL.
+//!
+//! A school officer may see only their school's students and a township
+//! office only its township's. That rule lives here, as a `WHERE` clause,
+//! so that no page can forget it: every list or count of students takes a
+//! [`Scope`] and there is no unscoped variant.
+
+use crate::codec::{self, Snapshot};
+use crate::db::{Cell, DbRow, Kind};
+use crate::error::StoreError;
+use crate::records::*;
+use crate::schema::{self, TableDef};
+use crate::store::Store;
+use crate::write::select_all;
+use sea_query::{Alias, Cond, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement};
+use zizhu_core::{IdNumber, SchoolCode, Stage, Term};
+
+/// The part of the county a reader may see.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// The whole county (县资助中心, 局领导).
+    All,
+    /// One township, by its 9-digit code (乡镇教育办, 中心校).
+    Township(String),
+    /// One school, by its 10-digit 学校标识码 (学校资助专干).
+    School(String),
+}
+
+fn all_digits(s: &str, len: usize) -> bool {
+    s.len() == len && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl Scope {
+    /// Rejects malformed codes: a typo must not silently widen or empty a
+    /// scope, and the value must never reach SQL other than as a parameter.
+    fn check(&self) -> Result<(), StoreError> {
+        match self {
+            Scope::All => Ok(()),
+            Scope::Township(t) if all_digits(t, 9) => Ok(()),
+            Scope::Township(t) => Err(StoreError::BadScope {
+                detail: format!("乡镇代码应为 9 位数字，实为“{t}”"),
+            }),
+            Scope::School(s) if all_digits(s, 10) => Ok(()),
+            Scope::School(s) => Err(StoreError::BadScope {
+                detail: format!("学校标识码应为 10 位数字，实为“{s}”"),
+            }),
+        }
+    }
+
+    /// The condition on `enrollments AS e LEFT JOIN schools AS s`.
+    fn condition(&self) -> Option<Expr> {
+        match self {
+            Scope::All => None,
+            Scope::Township(t) => Some(Expr::col(("s", "township_code")).eq(t.as_str())),
+            Scope::School(c) => Some(Expr::col(("e", "school_code")).eq(c.as_str())),
+        }
+    }
+}
+
+/// Optional narrowing of a student list, applied on top of the scope.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StudentFilter {
+    /// Only this school.
+    pub school_code: Option<SchoolCode>,
+    /// Only this township (9-digit code).
+    pub township_code: Option<String>,
+    /// Only this stage.
+    pub stage: Option<Stage>,
+    /// Only this enrollment status.
+    pub status: Option<EnrollmentStatus>,
+}
+
+/// One line of a student list: the person and their enrollment in the term.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StudentRow {
+    /// The student.
+    pub person: Person,
+    /// The enrollment in the listed term.
+    pub enrollment: Enrollment,
+    /// 学校名称, when the school is in the registry.
+    pub school_name: Option<String>,
+    /// The school's 9-digit township code, when known.
+    pub township_code: Option<String>,
+}
+
+/// Narrows [`Store::audit_log`]. Unset fields do not filter.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only this table.
+    pub entity: Option<String>,
+    /// Only this row (with `entity`).
+    pub entity_key: Option<String>,
+    /// Only changes concerning this person.
+    pub person_id: Option<i64>,
+    /// Only changes of this import batch.
+    pub batch_id: Option<i64>,
+    /// Only changes by this actor.
+    pub actor: Option<String>,
+    /// Only this kind of change.
+    pub action: Option<AuditAction>,
+}
+
+/// Selects every column of `table` under `alias`, renamed `{prefix}{column}`
+/// so that two tables can be read from one joined row.
+fn select_prefixed(q: &mut SelectStatement, table: &TableDef, alias: &'static str, prefix: &str) {
+    for c in table.cols {
+        q.expr_as(
+            Expr::col((alias, c.name)),
+            Alias::new(format!("{prefix}{}", c.name)),
+        );
+    }
+}
+
+/// `enrollments AS e LEFT JOIN schools AS s`, the base of every scoped read.
+fn enrollments_in_scope(term: &Term, scope: &Scope) -> Result<SelectStatement, StoreError> {
+    scope.check()?;
+    let mut q = Query::select();
+    q.from_as("enrollments", "e")
+        .join_as(
+            JoinType::LeftJoin,
+            "schools",
+            "s",
+            Expr::col(("s", "code")).equals(("e", "school_code")),
+        )
+        .and_where(Expr::col(("e", "term")).eq(term.code()))
+        .and_where_option(scope.condition());
+    Ok(q)
+}
+
+impl Store {
+    async fn read_all(
+        &self,
+        q: &SelectStatement,
+        context: &'static str,
+    ) -> Result<Vec<DbRow>, StoreError> {
+        let mut c = self.pool().acquire().await?;
+        c.conn().fetch_all(q, context).await
+    }
+
+    async fn read_snapshots(
+        &self,
+        table: &'static TableDef,
+        q: &SelectStatement,
+        context: &'static str,
+    ) -> Result<Vec<Snapshot>, StoreError> {
+        self.read_all(q, context)
+            .await?
+            .iter()
+            .map(|r| Snapshot::from_row(table, r, ""))
+            .collect()
+    }
+
+    async fn count(&self, q: &SelectStatement, context: &'static str) -> Result<i64, StoreError> {
+        match self.read_all(q, context).await?.first() {
+            Some(r) => r.int("n"),
+            None => Ok(0),
+        }
+    }
+
+    /// Rows of `table` where `column = value`, in primary-key order.
+    async fn rows_where(
+        &self,
+        table: &'static TableDef,
+        column: &'static str,
+        value: Cell,
+        kind: Kind,
+        context: &'static str,
+    ) -> Result<Vec<Snapshot>, StoreError> {
+        let mut q = select_all(table);
+        q.and_where(Expr::col(column).eq(value.to_value(kind)))
+            .order_by(table.pk, Order::Asc);
+        self.read_snapshots(table, &q, context).await
+    }
+
+    /// The person with this ID number.
+    pub async fn get_person_by_id_number(
+        &self,
+        id_number: &IdNumber,
+    ) -> Result<Option<Person>, StoreError> {
+        let rows = self
+            .rows_where(
+                &schema::PERSONS,
+                "id_number",
+                Cell::text(id_number.as_str()),
+                Kind::Text,
+                "按身份证号查询人员",
+            )
+            .await?;
+        rows.first().map(codec::person_from).transpose()
+    }
+
+    /// The person with this id.
+    pub async fn get_person(&self, id: i64) -> Result<Option<Person>, StoreError> {
+        let rows = self
+            .rows_where(&schema::PERSONS, "id", Cell::Int(id), Kind::Int, "查询人员")
+            .await?;
+        rows.first().map(codec::person_from).transpose()
+    }
+
+    /// The school with this code.
+    pub async fn get_school(&self, code: &SchoolCode) -> Result<Option<School>, StoreError> {
+        let rows = self
+            .rows_where(
+                &schema::SCHOOLS,
+                "code",
+                Cell::text(code.as_str()),
+                Kind::Text,
+                "查询学校",
+            )
+            .await?;
+        rows.first().map(codec::school_from).transpose()
+    }
+
+    /// The household with this 户编号.
+    pub async fn get_household_by_no(
+        &self,
+        household_no: &str,
+    ) -> Result<Option<Household>, StoreError> {
+        let rows = self
+            .rows_where(
+                &schema::HOUSEHOLDS,
+                "household_no",
+                Cell::text(household_no),
+                Kind::Text,
+                "按户编号查询家庭户",
+            )
+            .await?;
+        rows.first().map(codec::household_from).transpose()
+    }
+
+    /// The household with this id.
+    pub async fn get_household(&self, id: i64) -> Result<Option<Household>, StoreError> {
+        let rows = self
+            .rows_where(
+                &schema::HOUSEHOLDS,
+                "id",
+                Cell::Int(id),
+                Kind::Int,
+                "查询家庭户",
+            )
+            .await?;
+        rows.first().map(codec::household_from).transpose()
+    }
+
+    /// Every enrollment of a person, oldest first.
+    pub async fn person_enrollments(&self, person_id: i64) -> Result<Vec<Enrollment>, StoreError> {
+        self.rows_where(
+            &schema::ENROLLMENTS,
+            "person_id",
+            Cell::Int(person_id),
+            Kind::Int,
+            "查询学籍",
+        )
+        .await?
+        .iter()
+        .map(codec::enrollment_from)
+        .collect()
+    }
+
+    /// Every bank account of a person, current and closed, oldest first.
+    pub async fn person_bank_accounts(
+        &self,
+        person_id: i64,
+    ) -> Result<Vec<BankAccount>, StoreError> {
+        self.rows_where(
+            &schema::BANK_ACCOUNTS,
+            "person_id",
+            Cell::Int(person_id),
+            Kind::Int,
+            "查询银行账户",
+        )
+        .await?
+        .iter()
+        .map(codec::bank_account_from)
+        .collect()
+    }
+
+    /// Every guardian of a person.
+    pub async fn person_guardians(&self, person_id: i64) -> Result<Vec<Guardian>, StoreError> {
+        self.rows_where(
+            &schema::GUARDIANS,
+            "person_id",
+            Cell::Int(person_id),
+            Kind::Int,
+            "查询监护人",
+        )
+        .await?
+        .iter()
+        .map(codec::guardian_from)
+        .collect()
+    }
+
+    /// Every change concerning a person, oldest first: the person row and
+    /// their enrollments, accounts and guardians, each with its batch and
+    /// source row.
+    pub async fn person_history(&self, person_id: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        self.rows_where(
+            &schema::AUDIT_LOG,
+            "person_id",
+            Cell::Int(person_id),
+            Kind::Int,
+            "查询人员变更记录",
+        )
+        .await?
+        .iter()
+        .map(codec::audit_entry_from)
+        .collect()
+    }
+
+    /// Audit entries matching `filter`, newest first, at most `limit`.
+    pub async fn audit_log(
+        &self,
+        filter: &AuditFilter,
+        limit: u64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut q = select_all(&schema::AUDIT_LOG);
+        let mut cond = Cond::all();
+        if let Some(e) = &filter.entity {
+            cond = cond.add(Expr::col("entity").eq(e.as_str()));
+        }
+        if let Some(k) = &filter.entity_key {
+            cond = cond.add(Expr::col("entity_key").eq(k.as_str()));
+        }
+        if let Some(p) = filter.person_id {
+            cond = cond.add(Expr::col("person_id").eq(p));
+        }
+        if let Some(b) = filter.batch_id {
+            cond = cond.add(Expr::col("batch_id").eq(b));
+        }
+        if let Some(a) = &filter.actor {
+            cond = cond.add(Expr::col("actor").eq(a.as_str()));
+        }
+        if let Some(a) = filter.action {
+            cond = cond.add(Expr::col("action").eq(a.label()));
+        }
+        q.cond_where(cond).order_by("id", Order::Desc).limit(limit);
+        self.read_snapshots(&schema::AUDIT_LOG, &q, "查询审计日志")
+            .await?
+            .iter()
+            .map(codec::audit_entry_from)
+            .collect()
+    }
+
+    /// The import batch with this id.
+    pub async fn get_batch(&self, id: i64) -> Result<Option<Batch>, StoreError> {
+        let rows = self
+            .rows_where(
+                &schema::IMPORT_BATCHES,
+                "id",
+                Cell::Int(id),
+                Kind::Int,
+                "查询导入批次",
+            )
+            .await?;
+        rows.first().map(codec::batch_from).transpose()
+    }
+
+    /// Import batches, newest first, at most `limit`.
+    pub async fn list_batches(&self, limit: u64) -> Result<Vec<Batch>, StoreError> {
+        let mut q = select_all(&schema::IMPORT_BATCHES);
+        q.order_by("id", Order::Desc).limit(limit);
+        self.read_snapshots(&schema::IMPORT_BATCHES, &q, "查询导入批次")
+            .await?
+            .iter()
+            .map(codec::batch_from)
+            .collect()
+    }
+
+    /// Where every source row of a batch went, in row order: the data for
+    /// the downloadable rejection report.
+    pub async fn batch_rows(&self, batch_id: i64) -> Result<Vec<ImportRowRecord>, StoreError> {
+        let mut q = select_all(&schema::IMPORT_ROWS);
+        q.and_where(Expr::col("batch_id").eq(batch_id))
+            .order_by("row_no", Order::Asc)
+            .order_by("id", Order::Asc);
+        self.read_snapshots(&schema::IMPORT_ROWS, &q, "查询导入行")
+            .await?
+            .iter()
+            .map(codec::import_row_from)
+            .collect()
+    }
+
+    /// How many persons the scope covers. The whole county counts every
+    /// person in the registry; a township or school counts the distinct
+    /// persons with an enrollment there in any term.
+    pub async fn count_persons(&self, scope: &Scope) -> Result<i64, StoreError> {
+        scope.check()?;
+        let q = match scope {
+            Scope::All => Query::select()
+                .expr_as(Func::count(Expr::col("id")), "n")
+                .from("persons")
+                .to_owned(),
+            _ => Query::select()
+                .expr_as(Func::count_distinct(Expr::col(("e", "person_id"))), "n")
+                .from_as("enrollments", "e")
+                .join_as(
+                    JoinType::LeftJoin,
+                    "schools",
+                    "s",
+                    Expr::col(("s", "code")).equals(("e", "school_code")),
+                )
+                .and_where_option(scope.condition())
+                .to_owned(),
+        };
+        self.count(&q, "统计人数").await
+    }
+
+    /// How many schools the scope covers.
+    pub async fn count_schools(&self, scope: &Scope) -> Result<i64, StoreError> {
+        scope.check()?;
+        let mut q = Query::select();
+        q.expr_as(Func::count(Expr::col("code")), "n")
+            .from("schools");
+        match scope {
+            Scope::All => {}
+            Scope::Township(t) => {
+                q.and_where(Expr::col("township_code").eq(t.as_str()));
+            }
+            Scope::School(c) => {
+                q.and_where(Expr::col("code").eq(c.as_str()));
+            }
+        }
+        self.count(&q, "统计学校数").await
+    }
+
+    /// How many households the scope covers. A township counts the
+    /// households living in it (by the village code, since 校长包村 work is
+    /// organised by residence); a school counts the households of the
+    /// persons enrolled there in any term.
+    pub async fn count_households(&self, scope: &Scope) -> Result<i64, StoreError> {
+        scope.check()?;
+        let q = match scope {
+            Scope::All => Query::select()
+                .expr_as(Func::count(Expr::col("id")), "n")
+                .from("households")
+                .to_owned(),
+            // The code was checked to be 9 digits, so it holds no LIKE
+            // wildcards; it is still bound as a parameter.
+            Scope::Township(t) => Query::select()
+                .expr_as(Func::count(Expr::col("id")), "n")
+                .from("households")
+                .and_where(Expr::col("region_code").like(format!("{t}%")))
+                .to_owned(),
+            Scope::School(c) => Query::select()
+                .expr_as(Func::count_distinct(Expr::col(("p", "household_id"))), "n")
+                .from_as("persons", "p")
+                .join_as(
+                    JoinType::InnerJoin,
+                    "enrollments",
+                    "e",
+                    Expr::col(("e", "person_id")).equals(("p", "id")),
+                )
+                .and_where(Expr::col(("e", "school_code")).eq(c.as_str()))
+                .to_owned(),
+        };
+        self.count(&q, "统计家庭户数").await
+    }
+
+    /// How many import batches there are (county bookkeeping, unscoped).
+    pub async fn count_batches(&self) -> Result<i64, StoreError> {
+        let q = Query::select()
+            .expr_as(Func::count(Expr::col("id")), "n")
+            .from("import_batches")
+            .to_owned();
+        self.count(&q, "统计导入批次").await
+    }
+
+    /// How many enrollments the scope has in a term.
+    pub async fn count_enrollments(&self, term: &Term, scope: &Scope) -> Result<i64, StoreError> {
+        let mut q = enrollments_in_scope(term, scope)?;
+        q.expr_as(Func::count(Expr::col(("e", "id"))), "n");
+        self.count(&q, "统计学籍数").await
+    }
+
+    /// Students enrolled in a term within the scope, narrowed by `filter`,
+    /// ordered by school, grade and enrollment, one page at a time.
+    pub async fn list_students(
+        &self,
+        term: &Term,
+        scope: &Scope,
+        filter: &StudentFilter,
+        limit: u64,
+        offset: u64,
+    ) -> Result<Vec<StudentRow>, StoreError> {
+        let mut q = enrollments_in_scope(term, scope)?;
+        q.join_as(
+            JoinType::InnerJoin,
+            "persons",
+            "p",
+            Expr::col(("p", "id")).equals(("e", "person_id")),
+        );
+        if let Some(code) = &filter.school_code {
+            q.and_where(Expr::col(("e", "school_code")).eq(code.as_str()));
+        }
+        if let Some(t) = &filter.township_code {
+            Scope::Township(t.clone()).check()?;
+            q.and_where(Expr::col(("s", "township_code")).eq(t.as_str()));
+        }
+        if let Some(stage) = filter.stage {
+            q.and_where(Expr::col(("e", "stage")).eq(stage.label()));
+        }
+        if let Some(status) = filter.status {
+            q.and_where(Expr::col(("e", "status")).eq(status.label()));
+        }
+        select_prefixed(&mut q, &schema::PERSONS, "p", "p_");
+        select_prefixed(&mut q, &schema::ENROLLMENTS, "e", "e_");
+        q.expr_as(Expr::col(("s", "name")), "s_name")
+            .expr_as(Expr::col(("s", "township_code")), "s_township_code")
+            .order_by(("e", "school_code"), Order::Asc)
+            .order_by(("e", "grade"), Order::Asc)
+            .order_by(("e", "id"), Order::Asc)
+            .limit(limit)
+            .offset(offset);
+        self.read_all(&q, "查询学生名单")
+            .await?
+            .iter()
+            .map(|r| {
+                let person = Snapshot::from_row(&schema::PERSONS, r, "p_")?;
+                let enrollment = Snapshot::from_row(&schema::ENROLLMENTS, r, "e_")?;
+                let text = |c| match r.cell(c, Kind::Text)? {
+                    Cell::Text(s) => Ok(Some(s)),
+                    _ => Ok::<_, StoreError>(None),
+                };
+                Ok(StudentRow {
+                    person: codec::person_from(&person)?,
+                    enrollment: codec::enrollment_from(&enrollment)?,
+                    school_name: text("s_name")?,
+                    township_code: text("s_township_code")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Enrollments in a term within the scope, per stage, in stage order.
+    pub async fn counts_by_stage(
+        &self,
+        term: &Term,
+        scope: &Scope,
+    ) -> Result<Vec<(Stage, i64)>, StoreError> {
+        let mut q = enrollments_in_scope(term, scope)?;
+        q.expr_as(Expr::col(("e", "stage")), "stage")
+            .expr_as(Func::count(Expr::col(("e", "id"))), "n")
+            .group_by_col(("e", "stage"));
+        let mut counts = self
+            .read_all(&q, "按学段统计学籍数")
+            .await?
+            .iter()
+            .map(|r| {
+                let label = match r.cell("stage", Kind::Text)? {
+                    Cell::Text(s) => s,
+                    _ => String::new(),
+                };
+                let stage = Stage::parse(&label).map_err(|e| StoreError::Corrupt {
+                    table: "enrollments",
+                    column: "stage".into(),
+                    value: label.clone(),
+                    reason: e.to_string(),
+                })?;
+                Ok((stage, r.int("n")?))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        counts.sort_by_key(|(stage, _)| *stage);
+        Ok(counts)
+    }
+}

@@ -1,0 +1,250 @@
+//! Command-line definitions, with Chinese help text and the English flag
+//! names a county's IT person types.
+//!
+//! clap's own headings and messages are English; the templates and the error
+//! translation below keep everything the user reads in Chinese.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum, error::ErrorKind};
+
+/// The help layout shared by every (sub)command, with Chinese headings.
+const HELP_TEMPLATE: &str = "\
+{before-help}{about-with-newline}
+用法：{usage}
+
+{all-args}{after-help}
+";
+
+/// The database used when neither `--database` nor `ZIZHU_DATABASE_URL` is
+/// given: an embedded SQLite file in the working directory.
+pub const DEFAULT_DATABASE: &str = "sqlite://zizhu.sqlite";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "zizhu",
+    version,
+    about = "资助 zizhu —— 县级教育精准扶贫信息系统（学生资助、控辍保学、比对、统计）",
+    help_template = HELP_TEMPLATE,
+    subcommand_help_heading = "命令",
+    next_help_heading = "选项",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// 显示帮助
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help, global = true)]
+    pub help: Option<bool>,
+
+    /// 显示版本
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    pub version: Option<bool>,
+}
+
+/// The database option every subcommand that touches data takes.
+#[derive(Debug, Args, Clone)]
+pub struct DbArgs {
+    /// 数据库地址：sqlite://文件路径（单机内置）或 postgres://用户@主机/库名；
+    /// 也可用环境变量 ZIZHU_DATABASE_URL 给出；默认为当前目录下的 zizhu.sqlite
+    #[arg(long = "database", env = "ZIZHU_DATABASE_URL", default_value = DEFAULT_DATABASE, value_name = "URL", hide_default_value = true, hide_env = true)]
+    pub database: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 创建或升级数据库结构（可重复执行）
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Init(InitArgs),
+    /// 启动网页服务
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Serve(ServeArgs),
+    /// 生成一个虚拟县的各部门名单（演示、测试与基准用）
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Gen(GenArgs),
+    /// 演示：生成虚拟县、载入内置数据库、启动网页服务
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// 监听地址（默认 127.0.0.1:8080）
+    #[arg(
+        long,
+        default_value = "127.0.0.1:8080",
+        value_name = "地址:端口",
+        hide_default_value = true
+    )]
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GenFormat {
+    /// 只写 Excel（xlsx）
+    Xlsx,
+    /// 只写 CSV
+    Csv,
+    /// 两种都写
+    Both,
+}
+
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// 输出目录（须为空目录或不存在）
+    #[arg(long, value_name = "目录")]
+    pub out: PathBuf,
+    /// 县级行政区划代码（默认 431126 宁远县）
+    #[arg(
+        long,
+        default_value = "431126",
+        value_name = "代码",
+        hide_default_value = true
+    )]
+    pub county: String,
+    /// 在校学生人数（默认 150000）
+    #[arg(
+        long,
+        default_value_t = 150_000,
+        value_name = "人数",
+        hide_default_value = true
+    )]
+    pub students: u64,
+    /// 随机种子，同一种子输出完全相同（默认 1）
+    #[arg(
+        long,
+        default_value_t = 1,
+        value_name = "种子",
+        hide_default_value = true
+    )]
+    pub seed: u64,
+    /// 文件格式：xlsx、csv 或 both（默认 both）
+    #[arg(
+        long,
+        value_enum,
+        default_value = "both",
+        value_name = "格式",
+        hide_default_value = true,
+        hide_possible_values = true
+    )]
+    pub format: GenFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// 监听地址（默认 127.0.0.1:8080）
+    #[arg(
+        long,
+        default_value = "127.0.0.1:8080",
+        value_name = "地址:端口",
+        hide_default_value = true
+    )]
+    pub listen: SocketAddr,
+    /// 演示数据所在目录，数据库与生成的名单都放在这里（默认 zizhu-demo）
+    #[arg(
+        long,
+        default_value = "zizhu-demo",
+        value_name = "目录",
+        hide_default_value = true
+    )]
+    pub dir: PathBuf,
+    /// 在校学生人数（默认 150000）
+    #[arg(
+        long,
+        default_value_t = 150_000,
+        value_name = "人数",
+        hide_default_value = true
+    )]
+    pub students: u64,
+    /// 随机种子（默认 1）
+    #[arg(
+        long,
+        default_value_t = 1,
+        value_name = "种子",
+        hide_default_value = true
+    )]
+    pub seed: u64,
+    /// 丢弃已有的演示数据库，重新生成
+    #[arg(long)]
+    pub fresh: bool,
+    /// 只准备数据，不启动网页服务
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+/// Parses the command line, turning clap's English errors into Chinese ones.
+/// Help and version requests come back as `Err` with the text to print and
+/// exit code 0.
+pub fn parse() -> Result<Cli, (String, i32)> {
+    Cli::try_parse().map_err(|e| match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let code = if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                2
+            } else {
+                0
+            };
+            (e.render().to_string(), code)
+        }
+        _ => (translate_error(&e), 2),
+    })
+}
+
+fn translate_error(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue};
+    let ctx = |kind: ContextKind| -> String {
+        match e.get(kind) {
+            Some(ContextValue::String(s)) => s.clone(),
+            Some(ContextValue::Strings(v)) => v.join("、"),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        }
+    };
+    let arg = ctx(ContextKind::InvalidArg);
+    let value = ctx(ContextKind::InvalidValue);
+    let what = match e.kind() {
+        ErrorKind::UnknownArgument => format!("未知的参数 {arg}"),
+        ErrorKind::InvalidSubcommand => {
+            format!("未知的命令 {}", ctx(ContextKind::InvalidSubcommand))
+        }
+        ErrorKind::MissingRequiredArgument => format!("缺少必填参数 {arg}"),
+        ErrorKind::MissingSubcommand => "缺少命令".to_owned(),
+        ErrorKind::InvalidValue => {
+            let valid = ctx(ContextKind::ValidValue);
+            if valid.is_empty() {
+                format!("参数 {arg} 的值“{value}”无效")
+            } else {
+                format!("参数 {arg} 的值“{value}”无效，可选：{valid}")
+            }
+        }
+        ErrorKind::ValueValidation => {
+            format!(
+                "参数 {arg} 的值“{value}”无效（{}）",
+                std::error::Error::source(e)
+                    .map(|s| s.to_string())
+                    .unwrap_or_default()
+            )
+        }
+        ErrorKind::ArgumentConflict => {
+            format!("参数 {arg} 不能与 {} 同时使用", ctx(ContextKind::PriorArg))
+        }
+        ErrorKind::TooManyValues => format!("参数 {arg} 给了多次或多余的值"),
+        ErrorKind::NoEquals => format!("参数 {arg} 需要用等号给值"),
+        _ => "命令行有误".to_owned(),
+    };
+    format!("错误：{what}\n运行 zizhu --help 查看用法。\n")
+}

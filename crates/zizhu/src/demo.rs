@@ -1,0 +1,1 @@
+//! `zizhu gen` and `zizhu demo`.
