@@ -4,6 +4,16 @@
 mod cli;
 mod demo;
 
+/// Prints a line to standard output, ignoring a closed pipe: `zizhu gen |
+/// head` must end quietly, not with a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+pub(crate) use say;
+
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -67,12 +77,12 @@ async fn run(command: Command) -> Result<()> {
             store.migrate().await.context("数据库结构升级失败")?;
             let after = store.schema_version().await?;
             if before == after {
-                println!(
+                say!(
                     "数据库已是最新结构（版本 {after}）：{}",
                     zizhu_store::mask_url(&args.db.database)
                 );
             } else {
-                println!(
+                say!(
                     "数据库结构已从版本 {before} 升级到 {after}：{}",
                     zizhu_store::mask_url(&args.db.database)
                 );
@@ -82,13 +92,14 @@ async fn run(command: Command) -> Result<()> {
         Command::Serve(args) => {
             let store = open(&args.db).await?;
             store.migrate().await.context("数据库结构升级失败")?;
-            println!("资助 zizhu 网页服务已启动：http://{}/", args.listen);
-            println!("按 Ctrl-C 停止。");
+            say!("资助 zizhu 网页服务已启动：http://{}/", args.listen);
+            say!("按 Ctrl-C 停止。");
             zizhu_web::serve(zizhu_web::AppState::new(store), args.listen)
                 .await
                 .with_context(|| format!("无法在 {} 上提供网页服务", args.listen))
         }
-        Command::Gen(_) | Command::Demo(_) => anyhow::bail!("尚未实现"),
+        Command::Gen(args) => demo::generate(args),
+        Command::Demo(_) => anyhow::bail!("尚未实现"),
     }
 }
 

@@ -130,3 +130,68 @@ fn serve_answers_healthz_and_a_chinese_landing_page() {
     assert_eq!(status, 404);
     assert!(body.contains("页面不存在"), "{body}");
 }
+
+fn tree_bytes(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn gen_is_deterministic_and_refuses_a_foreign_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    for out in [&a, &b] {
+        let o = run(&[
+            "gen",
+            "--out",
+            out.to_str().unwrap(),
+            "--students",
+            "1500",
+            "--seed",
+            "7",
+            "--format",
+            "csv",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains("学籍名册"), "{}", stdout(&o));
+    }
+    let (ta, tb) = (tree_bytes(&a), tree_bytes(&b));
+    assert!(
+        ta.iter().any(|(n, _)| n.starts_with("truth")),
+        "{:?}",
+        ta.iter().map(|t| &t.0).collect::<Vec<_>>()
+    );
+    assert!(ta.len() > 10);
+    assert_eq!(ta, tb, "the same seed must give byte-identical output");
+
+    let foreign = dir.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("我的名单.xlsx"), b"keep me").unwrap();
+    let o = run(&[
+        "gen",
+        "--out",
+        foreign.to_str().unwrap(),
+        "--students",
+        "1500",
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).starts_with("错误："), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(foreign.join("我的名单.xlsx")).unwrap(),
+        b"keep me"
+    );
+}
