@@ -1,6 +1,6 @@
 //! Wall-clock timestamps for the audit log and import batches.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use zizhu_core::Date;
 
 /// The current time as ISO-8601 UTC with milliseconds, e.g.
@@ -9,10 +9,27 @@ use zizhu_core::Date;
 /// The timestamp is made here rather than by the database so that both
 /// backends store the same text in the same format, and it is stored as
 /// text because SQLite has no timestamp type. Lexical order is time order.
-pub(crate) fn now_utc() -> String {
+pub fn now_utc() -> String {
+    utc_after(Duration::ZERO)
+}
+
+/// The time `after` from now, in the format of [`now_utc`]. Session expiry
+/// is stored this way so that "has it expired" is a text comparison that
+/// both backends evaluate identically.
+pub fn utc_after(after: Duration) -> String {
     let since = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .saturating_add(after);
+    format_utc(since.as_millis())
+}
+
+/// The time `before` ago, in the format of [`now_utc`].
+pub fn utc_before(before: Duration) -> String {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .saturating_sub(before);
     format_utc(since.as_millis())
 }
 

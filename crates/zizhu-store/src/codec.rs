@@ -93,7 +93,7 @@ impl Snapshot {
         }
     }
 
-    fn corrupt(&self, column: &str, reason: impl Display) -> StoreError {
+    pub(crate) fn corrupt(&self, column: &str, reason: impl Display) -> StoreError {
         StoreError::Corrupt {
             table: self.table.name,
             column: column.to_string(),

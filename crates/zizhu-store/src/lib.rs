@@ -25,9 +25,13 @@
 //!   jurisdiction filter is a `WHERE` clause, not a page's afterthought.
 //! - Money is never a float: fen in BIGINT columns.
 
+mod access;
+mod aid;
+mod browse;
 mod clock;
 mod codec;
 mod db;
+mod entitlements;
 mod error;
 mod read;
 mod records;
@@ -35,9 +39,20 @@ mod schema;
 mod store;
 mod write;
 
+pub use access::{BatchUpload, NewSession, Session, UnmaskEntry, UnmaskRecord, User, UserRecord};
+pub use aid::{AidStudent, Provenance, RecordKind, SchoolAidProfile, SchoolOwnership};
+pub use browse::HouseholdFilter;
+pub use clock::{now_utc, utc_after, utc_before};
 pub use db::Backend;
+pub use entitlements::{
+    EntitlementGap, EntitlementGroup, EntitlementRecord, EntitlementRun, EntitlementRunCounts,
+    EntitlementSelection, EntitlementStatus, EntitlementTotal, FactSnapshot, NewEntitlementRun,
+    StoredEntitlement,
+};
 pub use error::StoreError;
-pub use read::{AuditFilter, Scope, StudentFilter, StudentRow};
+pub use read::{
+    AuditFilter, PovertyFilter, Scope, StudentFilter, StudentGroup, StudentRow, StudentSearch,
+};
 pub use records::{
     AccountKind, AccountStatus, AuditAction, AuditEntry, BankAccount, BankAccountRecord, Batch,
     BatchCounts, BatchStatus, Enrollment, EnrollmentRecord, EnrollmentStatus, Guardian,

@@ -12,8 +12,10 @@ use crate::records::*;
 use crate::schema::{self, TableDef};
 use crate::store::Store;
 use crate::write::select_all;
-use sea_query::{Alias, Cond, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement};
-use zizhu_core::{IdNumber, SchoolCode, Stage, Term};
+use sea_query::{
+    Alias, Cond, Expr, ExprTrait, Func, JoinType, LikeExpr, Order, Query, SelectStatement,
+};
+use zizhu_core::{IdNumber, SchoolCode, Stage, StudentNo, Term, normalize_text};
 
 /// The part of the county a reader may see.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -24,6 +26,15 @@ pub enum Scope {
     Township(String),
     /// One school, by its 10-digit 学校标识码 (学校资助专干).
     School(String),
+    /// Some classes of one school (班主任): the school's 学校标识码 and the
+    /// class names as the roster spells them (`3（1）班`). An empty list
+    /// sees nothing rather than the whole school.
+    Classes {
+        /// The school's 10-digit 学校标识码.
+        school: String,
+        /// The classes' names.
+        classes: Vec<String>,
+    },
 }
 
 fn all_digits(s: &str, len: usize) -> bool {
@@ -33,26 +44,39 @@ fn all_digits(s: &str, len: usize) -> bool {
 impl Scope {
     /// Rejects malformed codes: a typo must not silently widen or empty a
     /// scope, and the value must never reach SQL other than as a parameter.
-    fn check(&self) -> Result<(), StoreError> {
+    pub(crate) fn check(&self) -> Result<(), StoreError> {
         match self {
             Scope::All => Ok(()),
             Scope::Township(t) if all_digits(t, 9) => Ok(()),
             Scope::Township(t) => Err(StoreError::BadScope {
                 detail: format!("乡镇代码应为 9 位数字，实为“{t}”"),
             }),
-            Scope::School(s) if all_digits(s, 10) => Ok(()),
-            Scope::School(s) => Err(StoreError::BadScope {
+            Scope::School(s) | Scope::Classes { school: s, .. } if all_digits(s, 10) => Ok(()),
+            Scope::School(s) | Scope::Classes { school: s, .. } => Err(StoreError::BadScope {
                 detail: format!("学校标识码应为 10 位数字，实为“{s}”"),
             }),
         }
     }
 
+    /// The school a school- or class-level scope is confined to.
+    pub fn school(&self) -> Option<&str> {
+        match self {
+            Scope::School(s) | Scope::Classes { school: s, .. } => Some(s),
+            Scope::All | Scope::Township(_) => None,
+        }
+    }
+
     /// The condition on `enrollments AS e LEFT JOIN schools AS s`.
-    fn condition(&self) -> Option<Expr> {
+    pub(crate) fn condition(&self) -> Option<Expr> {
         match self {
             Scope::All => None,
             Scope::Township(t) => Some(Expr::col(("s", "township_code")).eq(t.as_str())),
             Scope::School(c) => Some(Expr::col(("e", "school_code")).eq(c.as_str())),
+            Scope::Classes { school, classes } => Some(
+                Expr::col(("e", "school_code"))
+                    .eq(school.as_str())
+                    .and(Expr::col(("e", "class_name")).is_in(classes.iter().map(String::as_str))),
+            ),
         }
     }
 }
@@ -68,6 +92,155 @@ pub struct StudentFilter {
     pub stage: Option<Stage>,
     /// Only this enrollment status.
     pub status: Option<EnrollmentStatus>,
+    /// Only this year of the stage (with or without `stage`).
+    pub grade: Option<u8>,
+    /// Only students whose household has this poverty status.
+    pub poverty: Option<PovertyFilter>,
+    /// Only boarders (`Some(true)`) or day students (`Some(false)`).
+    pub boarding: Option<bool>,
+    /// Only 县外就读 students (`Some(true)`) or those in the county.
+    pub out_of_county: Option<bool>,
+    /// Only students matching a search box entry.
+    pub search: Option<StudentSearch>,
+}
+
+/// The hardship a student list can be narrowed to, read from the student's
+/// household.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PovertyFilter {
+    /// 建档立卡: a registered household, lifted out of poverty or not.
+    Registered,
+    /// 未脱贫.
+    NotLifted,
+    /// 已脱贫.
+    Lifted,
+    /// 边缘户.
+    Marginal,
+    /// 低保户.
+    Dibao,
+    /// 特困供养户.
+    Tekun,
+}
+
+impl PovertyFilter {
+    /// Every value, in the order a filter menu lists them.
+    pub const ALL: &'static [PovertyFilter] = &[
+        PovertyFilter::Registered,
+        PovertyFilter::NotLifted,
+        PovertyFilter::Lifted,
+        PovertyFilter::Marginal,
+        PovertyFilter::Dibao,
+        PovertyFilter::Tekun,
+    ];
+
+    /// The label shown in a filter menu.
+    pub fn label(self) -> &'static str {
+        match self {
+            PovertyFilter::Registered => "建档立卡（含已脱贫）",
+            PovertyFilter::NotLifted => "建档立卡·未脱贫",
+            PovertyFilter::Lifted => "建档立卡·已脱贫",
+            PovertyFilter::Marginal => "边缘户",
+            PovertyFilter::Dibao => "低保户",
+            PovertyFilter::Tekun => "特困供养户",
+        }
+    }
+
+    /// A short stable code for URLs.
+    pub fn code(self) -> &'static str {
+        match self {
+            PovertyFilter::Registered => "registered",
+            PovertyFilter::NotLifted => "not_lifted",
+            PovertyFilter::Lifted => "lifted",
+            PovertyFilter::Marginal => "marginal",
+            PovertyFilter::Dibao => "dibao",
+            PovertyFilter::Tekun => "tekun",
+        }
+    }
+
+    /// The value with this code.
+    pub fn from_code(code: &str) -> Option<PovertyFilter> {
+        Self::ALL.iter().copied().find(|p| p.code() == code)
+    }
+
+    /// The condition on `households AS h`.
+    pub(crate) fn condition(self) -> Expr {
+        let status = |s: PovertyStatus| Expr::col(("h", "poverty_status")).eq(s.label());
+        match self {
+            PovertyFilter::Registered => Expr::col(("h", "poverty_status")).is_in([
+                PovertyStatus::NotLifted.label(),
+                PovertyStatus::Lifted.label(),
+            ]),
+            PovertyFilter::NotLifted => status(PovertyStatus::NotLifted),
+            PovertyFilter::Lifted => status(PovertyStatus::Lifted),
+            PovertyFilter::Marginal => status(PovertyStatus::Marginal),
+            PovertyFilter::Dibao => Expr::col(("h", "dibao")).eq(true),
+            PovertyFilter::Tekun => Expr::col(("h", "tekun")).eq(true),
+        }
+    }
+}
+
+/// What a search box entry is taken to mean. Parsed once, here, so every
+/// caller matches names the way the registry stores them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StudentSearch {
+    /// A name or the start of one, normalised like `persons.name_normalized`
+    /// (traditional characters to simplified, full-width to half-width,
+    /// spaces removed), so `李小龍` finds `李小龙`.
+    Name(String),
+    /// A valid ID number (a 15-digit one is upgraded to 18).
+    IdNumber(IdNumber),
+    /// A 全国学籍号.
+    StudentNo(String),
+}
+
+impl StudentSearch {
+    /// Reads a search box entry; `None` when it is blank.
+    pub fn parse(text: &str) -> Option<StudentSearch> {
+        let t = text.trim();
+        if t.is_empty() {
+            return None;
+        }
+        if let Ok(id) = IdNumber::parse(t) {
+            return Some(StudentSearch::IdNumber(id));
+        }
+        if let Ok(no) = StudentNo::parse(t) {
+            return Some(StudentSearch::StudentNo(no.as_str().to_string()));
+        }
+        let normalized = normalize_text(t);
+        (!normalized.is_empty()).then_some(StudentSearch::Name(normalized))
+    }
+
+    /// The condition on `persons AS p JOIN enrollments AS e`.
+    fn condition(&self) -> Expr {
+        match self {
+            StudentSearch::Name(n) => {
+                let escaped: String = n
+                    .chars()
+                    .flat_map(|c| match c {
+                        '%' | '_' | '\\' => vec!['\\', c],
+                        c => vec![c],
+                    })
+                    .collect();
+                Expr::col(("p", "name_normalized"))
+                    .like(LikeExpr::new(format!("{escaped}%")).escape('\\'))
+            }
+            StudentSearch::IdNumber(id) => Expr::col(("p", "id_number")).eq(id.as_str()),
+            StudentSearch::StudentNo(no) => Expr::col(("e", "student_no")).eq(no.as_str()),
+        }
+    }
+}
+
+/// How [`Store::student_counts`] groups a term's students.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StudentGroup {
+    /// By 学段 label.
+    Stage,
+    /// By 9-digit township code (empty for students without a known school).
+    Township,
+    /// By 学校标识码 (empty for students without a known school).
+    School,
+    /// By 学籍状态 label.
+    Status,
 }
 
 /// One line of a student list: the person and their enrollment in the term.
@@ -98,11 +271,18 @@ pub struct AuditFilter {
     pub actor: Option<String>,
     /// Only this kind of change.
     pub action: Option<AuditAction>,
+    /// Only entries older than this one (for paging back through the log).
+    pub before_id: Option<i64>,
 }
 
 /// Selects every column of `table` under `alias`, renamed `{prefix}{column}`
 /// so that two tables can be read from one joined row.
-fn select_prefixed(q: &mut SelectStatement, table: &TableDef, alias: &'static str, prefix: &str) {
+pub(crate) fn select_prefixed(
+    q: &mut SelectStatement,
+    table: &TableDef,
+    alias: &'static str,
+    prefix: &str,
+) {
     for c in table.cols {
         q.expr_as(
             Expr::col((alias, c.name)),
@@ -112,7 +292,10 @@ fn select_prefixed(q: &mut SelectStatement, table: &TableDef, alias: &'static st
 }
 
 /// `enrollments AS e LEFT JOIN schools AS s`, the base of every scoped read.
-fn enrollments_in_scope(term: &Term, scope: &Scope) -> Result<SelectStatement, StoreError> {
+pub(crate) fn enrollments_in_scope(
+    term: &Term,
+    scope: &Scope,
+) -> Result<SelectStatement, StoreError> {
     scope.check()?;
     let mut q = Query::select();
     q.from_as("enrollments", "e")
@@ -127,8 +310,51 @@ fn enrollments_in_scope(term: &Term, scope: &Scope) -> Result<SelectStatement, S
     Ok(q)
 }
 
+/// Narrows `enrollments AS e LEFT JOIN schools AS s JOIN persons AS p` by a
+/// filter, joining `households AS h` when the filter needs it.
+pub(crate) fn apply_student_filter(
+    q: &mut SelectStatement,
+    filter: &StudentFilter,
+) -> Result<(), StoreError> {
+    if let Some(code) = &filter.school_code {
+        q.and_where(Expr::col(("e", "school_code")).eq(code.as_str()));
+    }
+    if let Some(t) = &filter.township_code {
+        Scope::Township(t.clone()).check()?;
+        q.and_where(Expr::col(("s", "township_code")).eq(t.as_str()));
+    }
+    if let Some(stage) = filter.stage {
+        q.and_where(Expr::col(("e", "stage")).eq(stage.label()));
+    }
+    if let Some(status) = filter.status {
+        q.and_where(Expr::col(("e", "status")).eq(status.label()));
+    }
+    if let Some(grade) = filter.grade {
+        q.and_where(Expr::col(("e", "grade")).eq(i64::from(grade)));
+    }
+    if let Some(boarding) = filter.boarding {
+        q.and_where(Expr::col(("e", "boarding")).eq(boarding));
+    }
+    if let Some(out) = filter.out_of_county {
+        q.and_where(Expr::col(("e", "out_of_county")).eq(out));
+    }
+    if let Some(search) = &filter.search {
+        q.and_where(search.condition());
+    }
+    if let Some(poverty) = filter.poverty {
+        q.join_as(
+            JoinType::InnerJoin,
+            "households",
+            "h",
+            Expr::col(("h", "id")).equals(("p", "household_id")),
+        )
+        .and_where(poverty.condition());
+    }
+    Ok(())
+}
+
 impl Store {
-    async fn read_all(
+    pub(crate) async fn read_all(
         &self,
         q: &SelectStatement,
         context: &'static str,
@@ -137,7 +363,7 @@ impl Store {
         c.conn().fetch_all(q, context).await
     }
 
-    async fn read_snapshots(
+    pub(crate) async fn read_snapshots(
         &self,
         table: &'static TableDef,
         q: &SelectStatement,
@@ -150,7 +376,11 @@ impl Store {
             .collect()
     }
 
-    async fn count(&self, q: &SelectStatement, context: &'static str) -> Result<i64, StoreError> {
+    pub(crate) async fn count(
+        &self,
+        q: &SelectStatement,
+        context: &'static str,
+    ) -> Result<i64, StoreError> {
         match self.read_all(q, context).await?.first() {
             Some(r) => r.int("n"),
             None => Ok(0),
@@ -333,6 +563,9 @@ impl Store {
         if let Some(a) = filter.action {
             cond = cond.add(Expr::col("action").eq(a.label()));
         }
+        if let Some(b) = filter.before_id {
+            cond = cond.add(Expr::col("id").lt(b));
+        }
         q.cond_where(cond).order_by("id", Order::Desc).limit(limit);
         self.read_snapshots(&schema::AUDIT_LOG, &q, "查询审计日志")
             .await?
@@ -416,7 +649,7 @@ impl Store {
             Scope::Township(t) => {
                 q.and_where(Expr::col("township_code").eq(t.as_str()));
             }
-            Scope::School(c) => {
+            Scope::School(c) | Scope::Classes { school: c, .. } => {
                 q.and_where(Expr::col("code").eq(c.as_str()));
             }
         }
@@ -441,7 +674,7 @@ impl Store {
                 .from("households")
                 .and_where(Expr::col("region_code").like(format!("{t}%")))
                 .to_owned(),
-            Scope::School(c) => Query::select()
+            Scope::School(_) | Scope::Classes { .. } => Query::select()
                 .expr_as(Func::count_distinct(Expr::col(("p", "household_id"))), "n")
                 .from_as("persons", "p")
                 .join_as(
@@ -450,7 +683,7 @@ impl Store {
                     "e",
                     Expr::col(("e", "person_id")).equals(("p", "id")),
                 )
-                .and_where(Expr::col(("e", "school_code")).eq(c.as_str()))
+                .and_where_option(scope.condition())
                 .to_owned(),
         };
         self.count(&q, "统计家庭户数").await
@@ -489,19 +722,7 @@ impl Store {
             "p",
             Expr::col(("p", "id")).equals(("e", "person_id")),
         );
-        if let Some(code) = &filter.school_code {
-            q.and_where(Expr::col(("e", "school_code")).eq(code.as_str()));
-        }
-        if let Some(t) = &filter.township_code {
-            Scope::Township(t.clone()).check()?;
-            q.and_where(Expr::col(("s", "township_code")).eq(t.as_str()));
-        }
-        if let Some(stage) = filter.stage {
-            q.and_where(Expr::col(("e", "stage")).eq(stage.label()));
-        }
-        if let Some(status) = filter.status {
-            q.and_where(Expr::col(("e", "status")).eq(status.label()));
-        }
+        apply_student_filter(&mut q, filter)?;
         select_prefixed(&mut q, &schema::PERSONS, "p", "p_");
         select_prefixed(&mut q, &schema::ENROLLMENTS, "e", "e_");
         q.expr_as(Expr::col(("s", "name")), "s_name")

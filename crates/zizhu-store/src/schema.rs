@@ -236,6 +236,49 @@ pub(crate) fn registry_table(name: &str) -> Option<&'static TableDef> {
     REGISTRY_TABLES.iter().copied().find(|t| t.name == name)
 }
 
+/// 用户: the people who sign in to the web application, with the part of
+/// the county they may see. Audited like registry data, because who may
+/// see whose personal data is itself a fact the audit trail must keep. The
+/// password hash lives apart in `user_credentials`, so that it never
+/// reaches the audit log; a password change shows up here as a new
+/// `password_changed_at`.
+pub(crate) const USERS: TableDef = TableDef {
+    name: "users",
+    pk: "id",
+    person_col: None,
+    cols: &[
+        col("id", Int),
+        col("username", Text),
+        col("display_name", Text),
+        col("role", Text),
+        col("scope_kind", Text),
+        col("scope_code", Text),
+        col("classes", Text),
+        col("must_change_password", Bool),
+        col("disabled", Bool),
+        col("created_at", Text),
+        col("password_changed_at", Text),
+    ],
+};
+
+/// 导入来源: who uploaded a batch through the web application, for which
+/// part of the county, and where its files are kept. A batch without a row
+/// here was imported by the county (on the command line or by county
+/// staff) and only county-wide readers see it.
+pub(crate) const BATCH_UPLOADS: TableDef = TableDef {
+    name: "batch_uploads",
+    pk: "batch_id",
+    person_col: None,
+    cols: &[
+        col("batch_id", Int),
+        col("scope_kind", Text),
+        col("scope_code", Text),
+        col("uploaded_by", Text),
+        col("stored_file", Text),
+        col("report_file", Text),
+    ],
+};
+
 /// 审计日志. Not audited itself; described here so that entries are read
 /// back through the same snapshot path as everything else.
 pub(crate) const AUDIT_LOG: TableDef = TableDef {
@@ -287,11 +330,23 @@ pub(crate) struct Migration {
 }
 
 /// Every migration, in the order they must be applied.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "登记信息库、导入批次与审计日志",
-    statements: m0001_registry,
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "登记信息库、导入批次与审计日志",
+        statements: m0001_registry,
+    },
+    Migration {
+        version: 2,
+        name: "用户、会话、登录记录、查看完整信息记录与导入来源",
+        statements: m0002_access,
+    },
+    Migration {
+        version: 3,
+        name: "资助计算记录、资助名单、计算所用事实与学校资助信息",
+        statements: crate::entitlements::m0003_entitlements,
+    },
+];
 
 /// The bookkeeping table itself, created before anything else so that
 /// `migrate` can ask which versions are present.
@@ -620,6 +675,139 @@ fn m0001_registry() -> Vec<Ddl> {
     ]
 }
 
+/// Migration 2: accounts and sessions of the web application, the login
+/// and unmasking logs, the owner of each uploaded batch, and an index that
+/// lets a county-wide student list be read page by page in its display
+/// order instead of sorting the whole term for every page.
+fn m0002_access() -> Vec<Ddl> {
+    vec![
+        Ddl::Table(
+            Table::create()
+                .table("users")
+                .col(id())
+                .col(text("username"))
+                .col(text("display_name"))
+                .col(text("role"))
+                .col(text("scope_kind"))
+                .col(text_null("scope_code"))
+                .col(text_null("classes"))
+                .col(flag("must_change_password"))
+                .col(flag("disabled"))
+                .col(text("created_at"))
+                .col(text_null("password_changed_at"))
+                .to_owned(),
+        ),
+        unique_index("ux_users_username", "users", &["username"]),
+        // 密码. Kept out of `users` so the audited snapshot of a user never
+        // carries the hash.
+        Ddl::Table(
+            Table::create()
+                .table("user_credentials")
+                .col(
+                    ColumnDef::new("user_id")
+                        .big_integer()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(text("password_hash"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_user_credentials_user")
+                        .from("user_credentials", "user_id")
+                        .to("users", "id"),
+                )
+                .to_owned(),
+        ),
+        // 会话. The browser holds a random token; only its SHA-256 is
+        // stored, so a copy of the database does not let anyone sign in.
+        Ddl::Table(
+            Table::create()
+                .table("sessions")
+                .col(ColumnDef::new("token_hash").text().not_null().primary_key())
+                .col(int("user_id"))
+                .col(text("csrf_token"))
+                .col(text("created_at"))
+                .col(text("expires_at"))
+                .col(text("absolute_expires_at"))
+                .col(text("last_seen_at"))
+                .col(text_null("ip"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_sessions_user")
+                        .from("sessions", "user_id")
+                        .to("users", "id"),
+                )
+                .to_owned(),
+        ),
+        index("idx_sessions_user", "sessions", &["user_id"]),
+        index("idx_sessions_expires", "sessions", &["expires_at"]),
+        // 登录记录: every attempt, for rate limiting and for the record.
+        Ddl::Table(
+            Table::create()
+                .table("login_attempts")
+                .col(id())
+                .col(text("at"))
+                .col(text("username"))
+                .col(text("ip"))
+                .col(flag("success"))
+                .to_owned(),
+        ),
+        index(
+            "idx_login_attempts_user",
+            "login_attempts",
+            &["username", "at"],
+        ),
+        index("idx_login_attempts_ip", "login_attempts", &["ip", "at"]),
+        // 查看完整信息记录: who saw which person's unmasked data, and when.
+        // Append-only; no foreign key to persons, so that rolling back the
+        // batch that created a person does not have to erase who saw them.
+        Ddl::Table(
+            Table::create()
+                .table("unmask_log")
+                .col(id())
+                .col(text("at"))
+                .col(text("actor"))
+                .col(int_null("user_id"))
+                .col(int("person_id"))
+                .col(text("fields"))
+                .col(text("page"))
+                .col(text_null("ip"))
+                .to_owned(),
+        ),
+        index("idx_unmask_log_person", "unmask_log", &["person_id"]),
+        index("idx_unmask_log_actor", "unmask_log", &["actor"]),
+        Ddl::Table(
+            Table::create()
+                .table("batch_uploads")
+                .col(
+                    ColumnDef::new("batch_id")
+                        .big_integer()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(text("scope_kind"))
+                .col(text_null("scope_code"))
+                .col(text("uploaded_by"))
+                .col(text("stored_file"))
+                .col(text_null("report_file"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_batch_uploads_batch")
+                        .from("batch_uploads", "batch_id")
+                        .to("import_batches", "id"),
+                )
+                .to_owned(),
+        ),
+        index("idx_batch_uploads_scope", "batch_uploads", &["scope_code"]),
+        index(
+            "idx_enrollments_term_school_grade",
+            "enrollments",
+            &["term", "school_code", "grade", "id"],
+        ),
+        index("idx_enrollments_student_no", "enrollments", &["student_no"]),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -637,11 +825,13 @@ mod tests {
         let Pool::Sqlite(pool) = store.pool() else {
             unreachable!("in-memory store is SQLite")
         };
-        let tables =
-            REGISTRY_TABLES
-                .iter()
-                .copied()
-                .chain([&IMPORT_BATCHES, &IMPORT_ROWS, &AUDIT_LOG]);
+        let tables = REGISTRY_TABLES.iter().copied().chain([
+            &IMPORT_BATCHES,
+            &IMPORT_ROWS,
+            &AUDIT_LOG,
+            &USERS,
+            &BATCH_UPLOADS,
+        ]);
         for table in tables {
             let sql = format!("SELECT * FROM {}", table.name);
             let described = pool

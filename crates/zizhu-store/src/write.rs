@@ -94,7 +94,7 @@ fn kind(table: &TableDef, column: &str) -> Kind {
 
 /// `INSERT INTO <table> (<columns>) VALUES (<values>)` for named cells, each
 /// bound with its column's declared kind.
-fn insert_stmt(
+pub(crate) fn insert_stmt(
     table: &TableDef,
     cells: &[(&'static str, Cell)],
 ) -> Result<InsertStatement, StoreError> {
@@ -131,12 +131,12 @@ impl WriteTx {
         self.tx.rollback().await
     }
 
-    fn conn(&mut self) -> Conn<'_> {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
         self.tx.conn()
     }
 
     /// Reads the rows of `table` matching every `(column, value)` pair.
-    async fn find(
+    pub(crate) async fn find(
         &mut self,
         table: &'static TableDef,
         key: &[(&'static str, Cell)],
@@ -152,7 +152,7 @@ impl WriteTx {
             .collect()
     }
 
-    async fn find_one(
+    pub(crate) async fn find_one(
         &mut self,
         table: &'static TableDef,
         key: &[(&'static str, Cell)],
@@ -160,7 +160,7 @@ impl WriteTx {
         Ok(self.find(table, key).await?.into_iter().next())
     }
 
-    async fn by_pk(
+    pub(crate) async fn by_pk(
         &mut self,
         table: &'static TableDef,
         pk: Cell,
@@ -201,7 +201,7 @@ impl WriteTx {
     }
 
     /// Inserts a row and audits it; returns the row as stored.
-    async fn insert_row(
+    pub(crate) async fn insert_row(
         &mut self,
         table: &'static TableDef,
         cells: &[(&'static str, Cell)],
@@ -239,7 +239,7 @@ impl WriteTx {
 
     /// Applies `changes` to an existing row and audits it. Returns `None`
     /// (and writes nothing) when the row already holds those values.
-    async fn update_row(
+    pub(crate) async fn update_row(
         &mut self,
         before: &Snapshot,
         changes: &[(&'static str, Cell)],
@@ -399,7 +399,7 @@ impl WriteTx {
             .await
     }
 
-    async fn require(
+    pub(crate) async fn require(
         &mut self,
         table: &'static TableDef,
         what: &'static str,

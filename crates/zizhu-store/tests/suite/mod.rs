@@ -34,6 +34,14 @@ macro_rules! storage_tests {
             money_fen_round_trips_as_bigint,
             person_history_has_every_change_with_its_source,
             batches_and_import_rows_are_listed,
+            users_are_audited_without_their_password_hash,
+            sessions_expire_and_are_extended,
+            login_attempts_are_counted_per_user_and_address,
+            unmask_log_records_who_saw_whom,
+            scoped_reads_hide_records_outside_the_jurisdiction,
+            class_scope_sees_only_its_classes,
+            student_search_and_filters,
+            region_names_find_townships_by_either_code,
         );
     };
     (@each $run:path; $($name:ident),* $(,)?) => {
@@ -1361,4 +1369,670 @@ pub async fn batches_and_import_rows_are_listed(store: Store) {
     assert_eq!(rejected[0].outcome, RowOutcome::Rejected);
     assert!(rejected[0].reason.as_deref().unwrap().contains("校验位"));
     assert_eq!(store.list_batches(1).await.unwrap().len(), 1);
+}
+
+// Access: users, sessions, login attempts, the unmask log.
+
+fn user(name: &str, scope: Scope) -> UserRecord {
+    UserRecord {
+        username: name.into(),
+        display_name: format!("{name}老师"),
+        role: "学校资助专干".into(),
+        scope,
+    }
+}
+
+fn session(token_hash: &str, user_id: i64, idle_ms: u64) -> NewSession {
+    NewSession {
+        token_hash: token_hash.into(),
+        user_id,
+        csrf_token: "csrf".into(),
+        idle: std::time::Duration::from_millis(idle_ms),
+        absolute: std::time::Duration::from_secs(60),
+        ip: Some("10.0.0.1".into()),
+    }
+}
+
+pub async fn users_are_audited_without_their_password_hash(store: Store) {
+    setup(&store).await;
+    let mut tx = store.begin_write(ctx(None)).await.unwrap();
+    let id = tx
+        .add_user(
+            &user("wang", Scope::School(school_code(1).as_str().into())),
+            "$argon2id$secret-hash-1",
+            true,
+        )
+        .await
+        .unwrap();
+    let dup = tx
+        .add_user(&user("wang", Scope::All), "$argon2id$x", false)
+        .await
+        .unwrap_err();
+    assert!(dup.to_string().contains("已存在"), "{dup}");
+    tx.commit().await.unwrap();
+    let bad = store
+        .begin_write(ctx(None))
+        .await
+        .unwrap()
+        .add_user(&user("x", Scope::Township("12".into())), "h", false)
+        .await
+        .unwrap_err();
+    assert!(matches!(bad, StoreError::BadScope { .. }), "{bad}");
+
+    let u = store.get_user_by_username("wang").await.unwrap().unwrap();
+    assert_eq!(u.id, id);
+    assert!(u.must_change_password && !u.disabled);
+    assert_eq!(
+        u.record.scope,
+        Scope::School(school_code(1).as_str().into())
+    );
+    assert_eq!(
+        store.user_password_hash(id).await.unwrap().as_deref(),
+        Some("$argon2id$secret-hash-1")
+    );
+    store
+        .create_session(&session("s1", id, 60_000))
+        .await
+        .unwrap();
+
+    let mut tx = store.begin_write(ctx(None)).await.unwrap();
+    tx.set_user_password(id, "$argon2id$secret-hash-2", false)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        store.session("s1").await.unwrap().is_none(),
+        "a new password ends every session"
+    );
+    let u = store.get_user(id).await.unwrap().unwrap();
+    assert!(!u.must_change_password);
+
+    let classes = Scope::Classes {
+        school: school_code(1).as_str().into(),
+        classes: vec!["3（1）班".into(), "3（2）班".into()],
+    };
+    let mut tx = store.begin_write(ctx(None)).await.unwrap();
+    assert_eq!(
+        tx.update_user(id, &user("wang", classes.clone()))
+            .await
+            .unwrap(),
+        Outcome::Updated
+    );
+    assert_eq!(
+        tx.set_user_disabled(id, true).await.unwrap(),
+        Outcome::Updated
+    );
+    assert_eq!(
+        tx.set_user_disabled(id, true).await.unwrap(),
+        Outcome::Unchanged
+    );
+    tx.commit().await.unwrap();
+    let u = store.get_user(id).await.unwrap().unwrap();
+    assert!(u.disabled);
+    assert_eq!(u.record.scope, classes);
+    assert_eq!(store.list_users().await.unwrap().len(), 1);
+
+    let log: Vec<_> = all_audit(&store)
+        .await
+        .into_iter()
+        .filter(|e| e.entity == "users")
+        .collect();
+    assert_eq!(log.len(), 4, "insert, password, scope, disable");
+    let text = format!("{log:?}");
+    assert!(!text.contains("secret-hash"), "{text}");
+    assert!(log.iter().all(|e| e.actor == "县资助中心·李老师"));
+}
+
+pub async fn sessions_expire_and_are_extended(store: Store) {
+    setup(&store).await;
+    let mut tx = store.begin_write(ctx(None)).await.unwrap();
+    let id = tx
+        .add_user(&user("li", Scope::All), "h", false)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let s = store
+        .create_session(&session("short", id, 300))
+        .await
+        .unwrap();
+    assert!(s.expires_at <= s.absolute_expires_at);
+    let found = store.session("short").await.unwrap().unwrap();
+    assert_eq!(found.user_id, id);
+    assert_eq!(found.csrf_token, "csrf");
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    store
+        .touch_session(&found, std::time::Duration::from_millis(300))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(store.session("short").await.unwrap().is_some(), "extended");
+    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+    assert!(store.session("short").await.unwrap().is_none(), "expired");
+    store
+        .create_session(&session("long", id, 60_000))
+        .await
+        .unwrap();
+    assert_eq!(store.purge_expired_sessions().await.unwrap(), 1);
+    assert!(store.session("long").await.unwrap().is_some());
+    store.delete_session("long").await.unwrap();
+    assert!(store.session("long").await.unwrap().is_none());
+}
+
+pub async fn login_attempts_are_counted_per_user_and_address(store: Store) {
+    setup(&store).await;
+    for (name, ip, ok) in [
+        ("li", "10.0.0.1", false),
+        ("li", "10.0.0.2", false),
+        ("li", "10.0.0.1", true),
+        ("wang", "10.0.0.1", false),
+    ] {
+        store.record_login_attempt(name, ip, ok).await.unwrap();
+    }
+    let window = std::time::Duration::from_secs(600);
+    assert_eq!(
+        store.failed_logins("li", "10.0.0.1", window).await.unwrap(),
+        (2, 2)
+    );
+    assert_eq!(
+        store
+            .failed_logins("zhao", "10.0.0.9", window)
+            .await
+            .unwrap(),
+        (0, 0)
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let none = std::time::Duration::from_millis(10);
+    assert_eq!(
+        store.failed_logins("li", "10.0.0.1", none).await.unwrap(),
+        (0, 0)
+    );
+}
+
+pub async fn unmask_log_records_who_saw_whom(store: Store) {
+    setup(&store).await;
+    for (actor, person) in [("li", 7), ("wang", 7), ("li", 8)] {
+        store
+            .record_unmask(&UnmaskRecord {
+                actor: actor.into(),
+                user_id: Some(1),
+                person_id: person,
+                fields: "身份证号、银行账号".into(),
+                page: format!("/persons/{person}"),
+                ip: None,
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.count_unmask_log(None).await.unwrap(), 3);
+    assert_eq!(store.count_unmask_log(Some(7)).await.unwrap(), 2);
+    let seven = store.unmask_log(Some(7), 10, 0).await.unwrap();
+    assert_eq!(seven.len(), 2);
+    assert_eq!(seven[0].record.actor, "wang", "newest first");
+    assert!(seven[0].id > seven[1].id);
+    assert!(seven[0].at.ends_with('Z'));
+    assert_eq!(
+        store.unmask_log(None, 1, 1).await.unwrap()[0].record.actor,
+        "wang"
+    );
+}
+
+// Scoped browsing.
+
+/// Two townships: 天堂镇 431126100 (schools 1, 2) and 清水桥镇 431126101
+/// (school 3). Persons 0–2 study at schools 1, 2 and 3; person 3 studies
+/// nowhere and belongs to a household of 天堂镇; households follow their
+/// members. Returns (person ids, household ids, batch ids).
+async fn county(store: &Store) -> (Vec<i64>, Vec<i64>, Vec<i64>) {
+    setup(store).await;
+    let mut tx = store.begin_write(ctx(None)).await.unwrap();
+    for (seq, region) in [
+        (1, "431126100201"),
+        (2, "431126100202"),
+        (3, "431126101201"),
+    ] {
+        tx.upsert_school(&school(seq, region), None).await.unwrap();
+    }
+    let h_a = tx
+        .upsert_household(&household("H-A"), None)
+        .await
+        .unwrap()
+        .id;
+    let mut hb = household("H-B");
+    hb.region_code = region("431126101201");
+    hb.poverty_status = PovertyStatus::Lifted;
+    hb.dibao = false;
+    let h_b = tx.upsert_household(&hb, None).await.unwrap().id;
+    let mut persons = Vec::new();
+    for (seq, name) in [(11, "李小龍"), (12, "王小明"), (13, "赵四"), (14, "钱五")] {
+        persons.push(
+            tx.upsert_person(&person(Some(id(seq)), name), None)
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    for (i, school_no) in [1, 2, 3].iter().enumerate() {
+        let mut e = enrollment(persons[i], "2018秋", *school_no, 3);
+        e.boarding = i == 1;
+        e.student_no = Some(zizhu_core::StudentNo::from_id(&id(11 + i as u16)));
+        tx.upsert_enrollment(&e, None).await.unwrap();
+    }
+    tx.set_person_household(persons[0], Some(h_a), None)
+        .await
+        .unwrap();
+    tx.set_person_household(persons[3], Some(h_a), None)
+        .await
+        .unwrap();
+    tx.set_person_household(persons[2], Some(h_b), None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut batches = Vec::new();
+    for owner in [
+        Some(Scope::School(school_code(1).as_str().into())),
+        Some(Scope::Township("431126101".into())),
+        None,
+    ] {
+        let mut tx = store.begin_write(ctx(None)).await.unwrap();
+        let b = tx
+            .create_batch(&NewBatch {
+                kind: "学籍名单".into(),
+                file_name: "x.xlsx".into(),
+                sheet: None,
+                sha256: format!("{}", batches.len()),
+            })
+            .await
+            .unwrap();
+        if let Some(owner) = owner {
+            tx.record_batch_upload(&BatchUpload {
+                batch_id: b,
+                owner,
+                uploaded_by: "li".into(),
+                stored_file: "/tmp/x.xlsx".into(),
+                report_file: None,
+            })
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        batches.push(b);
+    }
+    (persons, vec![h_a, h_b], batches)
+}
+
+pub async fn scoped_reads_hide_records_outside_the_jurisdiction(store: Store) {
+    let (p, h, b) = county(&store).await;
+    let s1 = Scope::School(school_code(1).as_str().into());
+    let s3 = Scope::School(school_code(3).as_str().into());
+    let t_a = Scope::Township("431126100".into());
+    let t_b = Scope::Township("431126101".into());
+    let seen = |v: Option<i64>| v.is_some();
+    for (scope, persons, households, batches) in [
+        (
+            &Scope::All,
+            [true, true, true, true],
+            [true, true],
+            [true, true, true],
+        ),
+        (
+            &t_a,
+            [true, true, false, true],
+            [true, false],
+            [true, false, false],
+        ),
+        (
+            &t_b,
+            [false, false, true, false],
+            [false, true],
+            [false, true, false],
+        ),
+        (
+            &s1,
+            [true, false, false, false],
+            [true, false],
+            [true, false, false],
+        ),
+        (
+            &s3,
+            [false, false, true, false],
+            [false, true],
+            [false, false, false],
+        ),
+    ] {
+        for (i, want) in persons.iter().enumerate() {
+            let got = store
+                .person_in_scope(p[i], scope)
+                .await
+                .unwrap()
+                .map(|x| x.id);
+            assert_eq!(seen(got), *want, "{scope:?} person {i}");
+        }
+        for (i, want) in households.iter().enumerate() {
+            let got = store
+                .household_in_scope(h[i], scope)
+                .await
+                .unwrap()
+                .map(|x| x.id);
+            assert_eq!(seen(got), *want, "{scope:?} household {i}");
+        }
+        for (i, want) in batches.iter().enumerate() {
+            let got = store
+                .batch_in_scope(b[i], scope)
+                .await
+                .unwrap()
+                .map(|x| x.id);
+            assert_eq!(seen(got), *want, "{scope:?} batch {i}");
+        }
+        let listed = store
+            .list_households(scope, &HouseholdFilter::default(), 10, 0)
+            .await
+            .unwrap();
+        let count = store
+            .count_households_in(scope, &HouseholdFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(listed.len() as i64, count, "{scope:?}");
+        assert_eq!(
+            listed.len(),
+            households.iter().filter(|x| **x).count(),
+            "{scope:?}"
+        );
+        let batches_listed = store.list_batches_in_scope(scope, 10, 0).await.unwrap();
+        assert_eq!(
+            batches_listed.len() as i64,
+            store.count_batches_in_scope(scope).await.unwrap()
+        );
+        assert_eq!(batches_listed.len(), batches.iter().filter(|x| **x).count());
+    }
+    // A household's members, hidden where they study elsewhere.
+    let (members, hidden) = store.household_members(h[0], &s1).await.unwrap();
+    assert_eq!(members.iter().map(|m| m.id).collect::<Vec<_>>(), vec![p[0]]);
+    assert_eq!(hidden, 1);
+    let (members, hidden) = store.household_members(h[0], &t_a).await.unwrap();
+    assert_eq!((members.len(), hidden), (2, 0));
+    // Schools.
+    assert_eq!(store.list_schools(&t_a).await.unwrap().len(), 2);
+    assert_eq!(store.list_schools(&s3).await.unwrap().len(), 1);
+    assert!(
+        store
+            .school_in_scope(school_code(3).as_str(), &t_a)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .school_in_scope(school_code(2).as_str(), &t_a)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .school_in_scope(school_code(2).as_str(), &s1)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Households by filter.
+    let lifted = HouseholdFilter {
+        poverty: Some(PovertyFilter::Lifted),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .count_households_in(&Scope::All, &lifted)
+            .await
+            .unwrap(),
+        1
+    );
+    let by_no = HouseholdFilter {
+        household_no: Some("H-%".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .count_households_in(&Scope::All, &by_no)
+            .await
+            .unwrap(),
+        0,
+        "wildcards in the search are literal"
+    );
+    assert_eq!(
+        store
+            .households_by_ids(&[h[1], h[0], 999])
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    // A malformed scope is an error, never a wider result.
+    assert!(matches!(
+        store
+            .person_in_scope(p[0], &Scope::School("21".into()))
+            .await,
+        Err(StoreError::BadScope { .. })
+    ));
+}
+
+pub async fn class_scope_sees_only_its_classes(store: Store) {
+    let (p, h, b) = county(&store).await;
+    // Person 0 is in class 3（1）班 of school 1 (the fixture's class name).
+    let own = Scope::Classes {
+        school: school_code(1).as_str().into(),
+        classes: vec!["3（1）班".into()],
+    };
+    let other = Scope::Classes {
+        school: school_code(1).as_str().into(),
+        classes: vec!["3（2）班".into()],
+    };
+    let none = Scope::Classes {
+        school: school_code(1).as_str().into(),
+        classes: vec![],
+    };
+    let t = term("2018秋");
+    let all = StudentFilter::default();
+    assert_eq!(store.count_students(&t, &own, &all).await.unwrap(), 1);
+    assert_eq!(store.count_students(&t, &other, &all).await.unwrap(), 0);
+    assert_eq!(store.count_students(&t, &none, &all).await.unwrap(), 0);
+    assert!(store.person_in_scope(p[0], &own).await.unwrap().is_some());
+    assert!(store.person_in_scope(p[0], &other).await.unwrap().is_none());
+    assert!(
+        store
+            .household_in_scope(h[0], &own)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .household_in_scope(h[0], &other)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.batch_in_scope(b[0], &own).await.unwrap().is_none());
+    assert_eq!(store.count_schools(&own).await.unwrap(), 1);
+    assert_eq!(store.count_households(&own).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .list_students(&t, &own, &all, 10, 0)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+pub async fn student_search_and_filters(store: Store) {
+    let (p, _, _) = county(&store).await;
+    let t = term("2018秋");
+    let find = |q: &str| StudentFilter {
+        search: StudentSearch::parse(q),
+        ..Default::default()
+    };
+    for (q, expected) in [
+        ("李小龙", vec![p[0]]),
+        ("李小龍", vec![p[0]]),
+        (" 李 小 龍 ", vec![p[0]]),
+        ("李", vec![p[0]]),
+        ("小", vec![]),
+        ("%", vec![]),
+        (id(12).as_str(), vec![p[1]]),
+        (&format!("g{}", id(13).as_str()), vec![p[2]]),
+    ] {
+        let rows = store
+            .list_students(&t, &Scope::All, &find(q), 10, 0)
+            .await
+            .unwrap();
+        let got: Vec<i64> = rows.iter().map(|r| r.person.id).collect();
+        assert_eq!(got, expected, "{q}");
+        assert_eq!(
+            store
+                .count_students(&t, &Scope::All, &find(q))
+                .await
+                .unwrap(),
+            expected.len() as i64,
+            "{q}"
+        );
+    }
+    assert!(StudentSearch::parse("  ").is_none());
+    assert!(matches!(
+        StudentSearch::parse("431126201003050022"),
+        Some(StudentSearch::Name(_)) | Some(StudentSearch::IdNumber(_))
+    ));
+    let count = |f: StudentFilter| {
+        let store = store.clone();
+        async move { store.count_students(&t, &Scope::All, &f).await.unwrap() }
+    };
+    assert_eq!(
+        count(StudentFilter {
+            boarding: Some(true),
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(StudentFilter {
+            grade: Some(3),
+            ..Default::default()
+        })
+        .await,
+        3
+    );
+    assert_eq!(
+        count(StudentFilter {
+            grade: Some(2),
+            ..Default::default()
+        })
+        .await,
+        0
+    );
+    assert_eq!(
+        count(StudentFilter {
+            poverty: Some(PovertyFilter::Registered),
+            ..Default::default()
+        })
+        .await,
+        2
+    );
+    assert_eq!(
+        count(StudentFilter {
+            poverty: Some(PovertyFilter::NotLifted),
+            ..Default::default()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(StudentFilter {
+            poverty: Some(PovertyFilter::Dibao),
+            ..Default::default()
+        })
+        .await,
+        1,
+        "household H-A is a 低保 household"
+    );
+    assert_eq!(
+        count(StudentFilter {
+            out_of_county: Some(false),
+            ..Default::default()
+        })
+        .await,
+        3
+    );
+    let by_township = store
+        .student_counts(
+            &t,
+            &Scope::All,
+            &StudentFilter::default(),
+            StudentGroup::Township,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        by_township,
+        vec![("431126100".to_string(), 2), ("431126101".to_string(), 1)]
+    );
+    let by_stage = store
+        .student_counts(
+            &t,
+            &Scope::All,
+            &StudentFilter::default(),
+            StudentGroup::Stage,
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_stage, vec![("小学".to_string(), 3)]);
+    // Terms, newest first.
+    let mut tx = store.begin_write(ctx(None)).await.unwrap();
+    tx.upsert_enrollment(&enrollment(p[0], "2019春", 1, 3), None)
+        .await
+        .unwrap();
+    tx.upsert_enrollment(&enrollment(p[0], "2017秋", 1, 2), None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let terms: Vec<String> = store
+        .terms()
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.code())
+        .collect();
+    assert_eq!(terms, ["2019春", "2018秋", "2017秋"]);
+}
+
+pub async fn region_names_find_townships_by_either_code(store: Store) {
+    setup(&store).await;
+    let mut tx = store.begin_write(ctx(None)).await.unwrap();
+    for (code, name) in [
+        ("431126100000", "天堂镇"),
+        ("431126101", "清水桥镇"),
+        ("431126101201", "大路村"),
+    ] {
+        tx.upsert_region(
+            &RegionRecord {
+                code: region(code),
+                name: name.into(),
+                parent_code: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let names = store
+        .region_names(&["431126100", "431126101", "431126101201", "431126999"])
+        .await
+        .unwrap();
+    assert_eq!(names.get("431126100").map(String::as_str), Some("天堂镇"));
+    assert_eq!(names.get("431126101").map(String::as_str), Some("清水桥镇"));
+    assert_eq!(
+        names.get("431126101201").map(String::as_str),
+        Some("大路村")
+    );
+    assert!(!names.contains_key("431126999"));
 }

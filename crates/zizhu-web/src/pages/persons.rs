@@ -1,0 +1,529 @@
+//! 人员: one person's facts, household, guardians, enrollment history, bank
+//! accounts and the history of every change to them.
+//!
+//! Personal numbers are masked. A role that needs them (they keep records
+//! right or pay money) can press 查看完整信息, a POST that logs who saw
+//! which person's data and when, and answers with the page unmasked and not
+//! cached. The change history masks the same columns, since it holds old
+//! values of exactly those numbers.
+//!
+//! Entitlements (应享政策 with the rule and facts behind each) will have
+//! their section here once the policy engine stores them; they are not
+//! shown until then.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use zizhu_store::{AuditAction, AuditEntry, Person, Store, UnmaskRecord};
+
+use super::{parse_id, school_names};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::PageError;
+use crate::pages::students::{hardship, mask_student_no};
+use crate::view::{Layout, beijing_time, mask_address, mask_bank, mask_id, mask_phone, yes_no};
+
+/// Chinese names of the columns a history shows.
+fn column_label(c: &str) -> &str {
+    match c {
+        "id_number" => "身份证号",
+        "name" => "姓名",
+        "name_normalized" => "规范姓名",
+        "sex" => "性别",
+        "birth_date" => "出生日期",
+        "ethnicity" => "民族",
+        "household_id" => "家庭户",
+        "disability_category" => "残疾类别",
+        "disability_level" => "残疾等级",
+        "orphan" => "孤儿",
+        "left_behind" => "留守儿童",
+        "martyr_child" => "烈士子女",
+        "address" => "家庭住址",
+        "created_batch" => "创建批次",
+        "term" => "学期",
+        "school_code" => "学校",
+        "stage" => "学段",
+        "grade" => "年级",
+        "class_name" => "班级",
+        "boarding" => "寄宿",
+        "status" => "状态",
+        "out_of_county" => "县外就读",
+        "out_of_county_place" => "就读地",
+        "student_no" => "学籍号",
+        "kind" => "类型",
+        "bank_name" => "开户行",
+        "account_no" => "账号",
+        "holder_name" => "户名",
+        "holder_relation" => "户名关系",
+        "valid_from" => "生效日期",
+        "valid_to" => "失效日期",
+        "relation" => "关系",
+        "phone" => "电话",
+        "person_id" => "人员",
+        "head_id_number" => "户主身份证号",
+        "household_no" => "户编号",
+        "poverty_status" => "建档立卡状态",
+        "lifted_year" => "脱贫年度",
+        "dibao" => "低保",
+        "tekun" => "特困",
+        "cause" => "致贫原因",
+        "income_per_capita_fen" => "人均纯收入（分）",
+        "region_code" => "区划代码",
+        "township_code" => "乡镇代码",
+        "code" => "代码",
+        "level" => "级别",
+        "parent_code" => "上级区划",
+        "category" => "类别",
+        "is_public" => "公办",
+        "stages" => "学段",
+        "username" => "用户名",
+        "display_name" => "显示姓名",
+        "role" => "角色",
+        "scope_kind" => "范围",
+        "scope_code" => "范围代码",
+        "classes" => "班级",
+        "must_change_password" => "须修改密码",
+        "disabled" => "停用",
+        "created_at" => "建立时间",
+        "password_changed_at" => "密码修改时间",
+        "file_name" => "文件",
+        "sheet" => "工作表",
+        "sha256" => "文件校验码",
+        "actor" => "操作人",
+        "started_at" => "开始时间",
+        "finished_at" => "完成时间",
+        "rows_read" => "读取行数",
+        "rows_accepted" => "接受行数",
+        "rows_rejected" => "退回行数",
+        "rows_unchanged" => "未变化行数",
+        "uploaded_by" => "上传人",
+        "stored_file" => "上传文件",
+        "report_file" => "退回报告",
+        other => other,
+    }
+}
+
+/// Chinese names of the tables a person's history touches.
+fn entity_label(e: &str) -> &str {
+    match e {
+        "persons" => "人员",
+        "enrollments" => "学籍",
+        "bank_accounts" => "银行账户",
+        "guardians" => "监护人",
+        "households" => "家庭户",
+        "users" => "账号",
+        "batch_uploads" => "导入来源",
+        "import_batches" => "导入批次",
+        "schools" => "学校",
+        "regions" => "区划",
+        other => other,
+    }
+}
+
+pub(crate) fn action_label(a: AuditAction) -> &'static str {
+    match a {
+        AuditAction::Insert => "新增",
+        AuditAction::Update => "修改",
+        AuditAction::Delete => "删除",
+        AuditAction::Rollback => "回滚",
+    }
+}
+
+/// A JSON value as a history shows it, masked when the column is sensitive.
+fn shown(column: &str, v: Option<&serde_json::Value>) -> String {
+    let text = match v {
+        None | Some(serde_json::Value::Null) => return "（空）".to_owned(),
+        Some(serde_json::Value::Bool(b)) => yes_no(*b).to_owned(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    };
+    match column {
+        "id_number" | "head_id_number" => mask_id(Some(&text)),
+        "account_no" => mask_bank(&text),
+        "phone" => mask_phone(Some(&text)),
+        "address" => mask_address(Some(&text)),
+        "student_no" => mask_student_no(&text),
+        _ => text,
+    }
+}
+
+/// One change of a record, column by column.
+pub(crate) struct ChangeLine {
+    pub(crate) at: String,
+    pub(crate) actor: String,
+    pub(crate) action: &'static str,
+    pub(crate) entity: String,
+    pub(crate) reason: String,
+    pub(crate) batch_id: Option<i64>,
+    pub(crate) source_row: Option<i64>,
+    /// The first few changed columns, always shown.
+    pub(crate) changes: Vec<(String, String, String)>,
+    /// The rest, folded away (a new record lists every column).
+    pub(crate) more: Vec<(String, String, String)>,
+}
+
+/// Changed columns shown before the rest are folded.
+const SHOWN_CHANGES: usize = 4;
+
+/// Columns that say nothing to a reader of a history: keys and derived
+/// values.
+const QUIET: [&str; 5] = [
+    "id",
+    "person_id",
+    "name_normalized",
+    "created_batch",
+    "batch_id",
+];
+
+/// An audit entry as a list of changed columns with masked values.
+pub(crate) fn change_line(e: &AuditEntry) -> ChangeLine {
+    let obj = |v: &Option<serde_json::Value>| v.as_ref().and_then(|j| j.as_object().cloned());
+    let before = obj(&e.before).unwrap_or_default();
+    let after = obj(&e.after).unwrap_or_default();
+    let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let insert = e.before.is_none();
+    let mut changes: Vec<(String, String, String)> = keys
+        .into_iter()
+        .filter(|k| before.get(*k) != after.get(*k) && !QUIET.contains(&k.as_str()))
+        // A new record's empty columns are not news.
+        .filter(|k| !(insert && matches!(after.get(*k), None | Some(serde_json::Value::Null))))
+        .map(|k| {
+            (
+                column_label(k).to_owned(),
+                if e.before.is_some() {
+                    shown(k, before.get(k))
+                } else {
+                    String::new()
+                },
+                shown(k, after.get(k)),
+            )
+        })
+        .collect();
+    let more = if changes.len() > SHOWN_CHANGES + 1 {
+        changes.split_off(SHOWN_CHANGES)
+    } else {
+        Vec::new()
+    };
+    ChangeLine {
+        at: beijing_time(&e.at),
+        actor: e.actor.clone(),
+        action: action_label(e.action),
+        entity: entity_label(&e.entity).to_owned(),
+        reason: e.reason.clone(),
+        batch_id: e.batch_id,
+        source_row: e.source_row,
+        changes,
+        more,
+    }
+}
+
+pub(crate) struct EnrollmentLine {
+    term: String,
+    school: String,
+    grade: String,
+    class_name: String,
+    boarding: &'static str,
+    status: &'static str,
+    out_of_county: String,
+    student_no: String,
+}
+
+pub(crate) struct AccountLine {
+    kind: &'static str,
+    bank: String,
+    number: String,
+    holder: String,
+    status: &'static str,
+    valid: String,
+}
+
+pub(crate) struct GuardianLine {
+    name: String,
+    relation: String,
+    id_number: String,
+    phone: String,
+}
+
+pub(crate) struct HouseholdLine {
+    id: i64,
+    no: String,
+    hardship: String,
+    cause: String,
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    layout: Layout,
+    id: i64,
+    name: String,
+    sex: String,
+    birth_date: String,
+    ethnicity: String,
+    id_number: String,
+    address: String,
+    flags: Vec<&'static str>,
+    disability: String,
+    household: Option<HouseholdLine>,
+    guardians: Vec<GuardianLine>,
+    enrollments: Vec<EnrollmentLine>,
+    accounts: Vec<AccountLine>,
+    history: Vec<ChangeLine>,
+    unmasked: bool,
+    may_unmask: bool,
+    csrf: String,
+}
+
+async fn render(
+    state: &AppState,
+    user: &CurrentUser,
+    person: Person,
+    unmasked: bool,
+) -> Result<String, PageError> {
+    let store: &Store = &state.store;
+    let p = &person.record;
+    let id_of = |v: Option<&str>| {
+        if unmasked {
+            v.unwrap_or_default().to_owned()
+        } else {
+            mask_id(v)
+        }
+    };
+    let schools: HashMap<String, String> = school_names(store).await?;
+    // The household is shown only if the user's scope covers it too; a
+    // student visible to a school always has a household visible to it,
+    // since the household's visibility follows its members' enrollments.
+    let household = match person.household_id {
+        Some(h) => store
+            .household_in_scope(h, user.scope())
+            .await?
+            .map(|h| HouseholdLine {
+                id: h.id,
+                no: h.record.household_no.clone(),
+                hardship: hardship(&h),
+                cause: h.record.cause.clone().unwrap_or_default(),
+            }),
+        None => None,
+    };
+    let guardians = store
+        .person_guardians(person.id)
+        .await?
+        .into_iter()
+        .map(|g| GuardianLine {
+            name: g.record.name.original().to_owned(),
+            relation: g.record.relation.clone(),
+            id_number: id_of(g.record.id_number.as_ref().map(|i| i.as_str())),
+            phone: match &g.record.phone {
+                Some(ph) if unmasked => ph.as_str().to_owned(),
+                Some(ph) => mask_phone(Some(ph.as_str())),
+                None => String::new(),
+            },
+        })
+        .collect();
+    let mut enrollments: Vec<EnrollmentLine> = store
+        .person_enrollments(person.id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let r = e.record;
+            EnrollmentLine {
+                term: r.term.code(),
+                school: r
+                    .school_code
+                    .as_ref()
+                    .map(|c| {
+                        schools
+                            .get(c.as_str())
+                            .cloned()
+                            .unwrap_or_else(|| c.as_str().to_owned())
+                    })
+                    .unwrap_or_default(),
+                grade: r.grade.label(),
+                class_name: r.class_name.unwrap_or_default(),
+                boarding: yes_no(r.boarding),
+                status: r.status.label(),
+                out_of_county: if r.out_of_county {
+                    r.out_of_county_place
+                        .map(|p| format!("是（{p}）"))
+                        .unwrap_or_else(|| "是".to_owned())
+                } else {
+                    "否".to_owned()
+                },
+                student_no: r
+                    .student_no
+                    .map(|n| {
+                        if unmasked {
+                            n.as_str().to_owned()
+                        } else {
+                            mask_student_no(n.as_str())
+                        }
+                    })
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    // Newest term first: the current enrollment is what people look for.
+    enrollments.sort_by(|a, b| b.term.cmp(&a.term));
+    let accounts = store
+        .person_bank_accounts(person.id)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|a| AccountLine {
+            kind: a.record.kind.label(),
+            bank: a.record.bank_name.clone(),
+            number: if unmasked {
+                a.record.account_no.as_str().to_owned()
+            } else {
+                mask_bank(a.record.account_no.as_str())
+            },
+            holder: match &a.record.holder_relation {
+                Some(r) => format!("{}（{r}）", a.record.holder_name),
+                None => a.record.holder_name.clone(),
+            },
+            status: a.status.label(),
+            valid: match &a.valid_to {
+                Some(to) => format!("{} 至 {to}", a.record.valid_from),
+                None => format!("{} 起", a.record.valid_from),
+            },
+        })
+        .collect();
+    let mut history: Vec<ChangeLine> = store
+        .person_history(person.id)
+        .await?
+        .iter()
+        .map(change_line)
+        .collect();
+    history.reverse();
+    let mut flags = Vec::new();
+    if p.orphan {
+        flags.push("孤儿");
+    }
+    if p.left_behind {
+        flags.push("留守儿童");
+    }
+    if p.martyr_child {
+        flags.push("烈士子女");
+    }
+    if p.disability_category.is_some() {
+        flags.push("残疾");
+    }
+    let page = PersonPage {
+        layout: user.layout(state, p.name.original(), "/students"),
+        id: person.id,
+        name: p.name.original().to_owned(),
+        sex: p.sex.map(|s| s.label().to_owned()).unwrap_or_default(),
+        birth_date: p.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+        ethnicity: p.ethnicity.clone().unwrap_or_default(),
+        id_number: id_of(p.id_number.as_ref().map(|i| i.as_str())),
+        address: if unmasked {
+            p.address.clone().unwrap_or_default()
+        } else {
+            mask_address(p.address.as_deref())
+        },
+        flags,
+        disability: match (&p.disability_category, &p.disability_level) {
+            (Some(c), Some(l)) => format!("{c}（{l}）"),
+            (Some(c), None) => c.clone(),
+            _ => String::new(),
+        },
+        household,
+        guardians,
+        enrollments,
+        accounts,
+        history,
+        unmasked,
+        may_unmask: user.role.may_unmask(),
+        csrf: user.session.csrf_token.clone(),
+    };
+    Ok(page.render()?)
+}
+
+/// GET /persons/{id}.
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let id = parse_id(&id)?;
+    let person = state
+        .store
+        .person_in_scope(id, user.scope())
+        .await?
+        .ok_or(PageError::NotFound)?;
+    Ok(Html(render(&state, &user, person, false).await?))
+}
+
+/// POST /persons/{id}/unmask: the page with full numbers, logged.
+pub(crate) async fn unmask(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_id(&id)?;
+    // The area comes first: outside it the person does not exist, whatever
+    // the role, so a 403 cannot confirm that an id is in use elsewhere.
+    let person = state
+        .store
+        .person_in_scope(id, user.scope())
+        .await?
+        .ok_or(PageError::NotFound)?;
+    user.require(user.role.may_unmask())?;
+    state
+        .store
+        .record_unmask(&UnmaskRecord {
+            actor: user.user.record.username.clone(),
+            user_id: Some(user.user.id),
+            person_id: person.id,
+            fields: SENSITIVE_FIELDS.to_owned(),
+            page: format!("/persons/{}", person.id),
+            ip: Some(user.ip.clone()),
+        })
+        .await?;
+    let body = render(&state, &user, person, true).await?;
+    let mut resp = Html(body).into_response();
+    // Full numbers must not linger in a shared office PC's cache.
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
+
+/// What an unmasking reveals, as the log records it.
+const SENSITIVE_FIELDS: &str = "身份证号、学籍号、家庭住址、监护人身份证号与电话、银行账号";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The columns whose values are personal numbers, which a history
+    /// must mask.
+    const SENSITIVE: [&str; 6] = [
+        "id_number",
+        "head_id_number",
+        "account_no",
+        "phone",
+        "address",
+        "student_no",
+    ];
+
+    #[test]
+    fn history_masks_personal_numbers() {
+        assert_eq!(
+            shown("id_number", Some(&serde_json::json!("431126201209010017"))),
+            "431126********0017"
+        );
+        assert_eq!(shown("orphan", Some(&serde_json::json!(true))), "是");
+        assert_eq!(shown("name", None), "（空）");
+        assert!(
+            SENSITIVE
+                .iter()
+                .all(|c| shown(c, Some(&serde_json::json!("431126201209010017")))
+                    != "431126201209010017")
+        );
+    }
+}
