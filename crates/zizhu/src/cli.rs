@@ -70,6 +70,215 @@ pub enum Command {
     /// 演示：生成虚拟县、载入内置数据库、启动网页服务
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
     Demo(DemoArgs),
+    /// 导入各部门名单（xlsx、xls、CSV；UTF-8 或 GBK）
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Import(ImportArgs),
+    /// 导出名册或三级台账（xlsx）
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Export(ExportArgs),
+    /// 导入批次：列出、整批回滚
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项", subcommand_help_heading = "命令")]
+    Batches(BatchesArgs),
+    /// 账号管理：新建、重设密码、停用、启用
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项", subcommand_help_heading = "命令")]
+    User(UserArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// 名单种类：roster(学籍) households(建档立卡) disabled(残联) welfare(民政)
+    /// population(人口) accounts(资助卡) schools(学校) regions(区划)
+    #[arg(value_name = "种类", help_heading = "参数")]
+    pub kind: String,
+    /// 名单文件
+    #[arg(value_name = "文件", help_heading = "参数")]
+    pub file: PathBuf,
+    /// 只读取这个工作表
+    #[arg(long, value_name = "工作表")]
+    pub sheet: Option<String>,
+    /// 列名对照文件（TOML），用于系统不认识的表头
+    #[arg(long, value_name = "文件")]
+    pub mapping: Option<PathBuf>,
+    /// 只检查、不写入（仍生成退回报告）
+    #[arg(long)]
+    pub dry_run: bool,
+    /// 名单所属学期（表中没有学期时使用），如 2018秋
+    #[arg(long, value_name = "学期")]
+    pub term: Option<String>,
+    /// 退回报告的存放目录（默认与名单同目录）
+    #[arg(long, value_name = "目录")]
+    pub report_dir: Option<PathBuf>,
+    /// 同一文件已导入过时仍重新导入
+    #[arg(long)]
+    pub force: bool,
+    /// 操作人（记入批次与审计日志）
+    #[arg(
+        long,
+        default_value = "命令行",
+        value_name = "姓名",
+        hide_default_value = true
+    )]
+    pub actor: String,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportWhat {
+    /// 学生名册
+    Students,
+    /// 三级台账（县、乡镇、学校，按 --township / --school 选择层级）
+    Ledger,
+    /// 学校名册
+    Schools,
+    /// 行政区划
+    Regions,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// 导出内容：students、ledger、schools、regions
+    #[arg(
+        value_enum,
+        value_name = "内容",
+        help_heading = "参数",
+        hide_possible_values = true
+    )]
+    pub what: ExportWhat,
+    /// 输出文件（.xlsx）
+    #[arg(long, value_name = "文件")]
+    pub out: PathBuf,
+    /// 学期，如 2018秋（默认 2018秋）
+    #[arg(
+        long,
+        default_value = "2018秋",
+        value_name = "学期",
+        hide_default_value = true
+    )]
+    pub term: String,
+    /// 只导出这个乡镇（9位代码）
+    #[arg(long, value_name = "代码")]
+    pub township: Option<String>,
+    /// 只导出这所学校（10位学校标识码）
+    #[arg(long, value_name = "代码")]
+    pub school: Option<String>,
+    /// 导出完整的身份证号、银行卡号等（默认打码）
+    #[arg(long)]
+    pub full: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchesArgs {
+    #[command(subcommand)]
+    pub command: BatchesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BatchesCommand {
+    /// 列出最近的导入批次
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    List {
+        /// 最多列出多少个
+        #[arg(
+            long,
+            default_value_t = 50,
+            value_name = "个数",
+            hide_default_value = true
+        )]
+        limit: u64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// 整批回滚一个导入批次（记入审计日志）
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Rollback {
+        /// 批次号
+        #[arg(value_name = "批次号", help_heading = "参数")]
+        batch: i64,
+        /// 回滚原因
+        #[arg(long, value_name = "原因")]
+        reason: String,
+        /// 操作人
+        #[arg(
+            long,
+            default_value = "命令行",
+            value_name = "姓名",
+            hide_default_value = true
+        )]
+        actor: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    #[command(subcommand)]
+    pub command: UserCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// 新建账号（首次登录须修改密码）
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Add {
+        /// 登录名
+        #[arg(value_name = "登录名", help_heading = "参数")]
+        username: String,
+        /// 角色：admin(系统管理员) county(县资助中心) inspector(县局领导/督查)
+        /// township(乡镇教育办) school(学校资助专干) teacher(班主任) foundation(基金会)
+        #[arg(long, value_name = "角色")]
+        role: String,
+        /// 显示的姓名（默认同登录名）
+        #[arg(long, value_name = "姓名")]
+        name: Option<String>,
+        /// 乡镇教育办账号的乡镇（9位代码）
+        #[arg(long, value_name = "代码")]
+        township: Option<String>,
+        /// 学校账号的学校标识码（10位）
+        #[arg(long, value_name = "代码")]
+        school: Option<String>,
+        /// 班主任所带班级，可重复
+        #[arg(long = "class", value_name = "班级")]
+        classes: Vec<String>,
+        /// 初始密码（不给则随机生成并显示）
+        #[arg(long, value_name = "密码")]
+        password: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// 重设密码（下次登录须修改）
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Passwd {
+        /// 登录名
+        #[arg(value_name = "登录名", help_heading = "参数")]
+        username: String,
+        /// 新密码（不给则随机生成并显示）
+        #[arg(long, value_name = "密码")]
+        password: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// 停用账号（立即结束其所有会话）
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Disable {
+        /// 登录名
+        #[arg(value_name = "登录名", help_heading = "参数")]
+        username: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// 重新启用账号
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Enable {
+        /// 登录名
+        #[arg(value_name = "登录名", help_heading = "参数")]
+        username: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +299,17 @@ pub struct ServeArgs {
         hide_default_value = true
     )]
     pub listen: SocketAddr,
+    /// 上传文件与退回报告的存放目录（默认 ./zizhu-data）
+    #[arg(
+        long,
+        default_value = "zizhu-data",
+        value_name = "目录",
+        hide_default_value = true
+    )]
+    pub data_dir: PathBuf,
+    /// 网站经 https 访问时打开：会话 Cookie 只经加密连接发送
+    #[arg(long)]
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

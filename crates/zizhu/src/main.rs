@@ -3,6 +3,7 @@
 
 mod cli;
 mod demo;
+mod registry;
 
 /// Prints a line to standard output, ignoring a closed pipe: `zizhu gen |
 /// head` must end quietly, not with a panic.
@@ -94,13 +95,32 @@ async fn run(command: Command) -> Result<()> {
             store.migrate().await.context("数据库结构升级失败")?;
             say!("资助 zizhu 网页服务已启动：http://{}/", args.listen);
             say!("按 Ctrl-C 停止。");
-            zizhu_web::serve(zizhu_web::AppState::new(store), args.listen)
-                .await
-                .with_context(|| format!("无法在 {} 上提供网页服务", args.listen))
+            serve(store, &args.listen, args.data_dir, args.secure_cookies).await
         }
         Command::Gen(args) => demo::generate(args),
-        Command::Demo(_) => anyhow::bail!("尚未实现"),
+        Command::Demo(args) => demo::demo(args).await,
+        Command::Import(args) => registry::import(args).await,
+        Command::Export(args) => registry::export(args).await,
+        Command::Batches(args) => registry::batches(args.command).await,
+        Command::User(args) => registry::user(args.command).await,
     }
+}
+
+/// Serves the web application until Ctrl-C.
+pub(crate) async fn serve(
+    store: Store,
+    listen: &std::net::SocketAddr,
+    data_dir: std::path::PathBuf,
+    secure_cookies: bool,
+) -> Result<()> {
+    let config = zizhu_web::WebConfig {
+        data_dir,
+        secure_cookies,
+        ..zizhu_web::WebConfig::default()
+    };
+    zizhu_web::serve(zizhu_web::AppState::with_config(store, config), *listen)
+        .await
+        .with_context(|| format!("无法在 {listen} 上提供网页服务"))
 }
 
 /// Opens the database the user named, with a Chinese error that repeats the

@@ -122,9 +122,16 @@ fn serve_answers_healthz_and_a_chinese_landing_page() {
     let mut server = spawn(&["serve", "--database", &url, "--listen", &addr.to_string()]);
     let (status, body) = wait_for(addr, "/healthz", &mut server.0, Duration::from_secs(30));
     assert_eq!(status, 200, "{body}");
+    // Every page but the login page needs a session.
     let (status, body) = http_get(addr, "/").unwrap();
+    assert_eq!(status, 303, "{body}");
+    assert!(
+        body.to_ascii_lowercase().contains("location: /login"),
+        "{body}"
+    );
+    let (status, body) = http_get(addr, "/login").unwrap();
     assert_eq!(status, 200);
-    assert!(body.contains("教育精准扶贫"), "{body}");
+    assert!(body.contains("登录"), "{body}");
     assert!(body.contains("lang=\"zh-CN\""), "{body}");
     let (status, body) = http_get(addr, "/no/such/page").unwrap();
     assert_eq!(status, 404);
@@ -193,5 +200,142 @@ fn gen_is_deterministic_and_refuses_a_foreign_folder() {
     assert_eq!(
         std::fs::read(foreign.join("我的名单.xlsx")).unwrap(),
         b"keep me"
+    );
+}
+
+#[test]
+fn import_user_batches_and_export_through_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/c.sqlite", dir.path().display());
+    let files = dir.path().join("files");
+    let o = run(&[
+        "gen",
+        "--out",
+        files.to_str().unwrap(),
+        "--students",
+        "800",
+        "--format",
+        "csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (stem, kind) in [
+        ("统计局-行政区划", "regions"),
+        ("教育局-学校名册", "学校"),
+        ("教育局-学籍名册", "roster"),
+    ] {
+        let file = files.join(format!("{stem}.csv"));
+        let o = run(&[
+            "import",
+            kind,
+            file.to_str().unwrap(),
+            "--term",
+            "2018秋",
+            "--database",
+            &url,
+        ]);
+        assert!(o.status.success(), "{stem}: {}", stderr(&o));
+        assert!(stdout(&o).contains("读取"), "{}", stdout(&o));
+    }
+    // The same file again changes nothing.
+    let roster = files.join("教育局-学籍名册.csv");
+    let again = run(&[
+        "import",
+        "roster",
+        roster.to_str().unwrap(),
+        "--term",
+        "2018秋",
+        "--database",
+        &url,
+    ]);
+    assert!(again.status.success(), "{}", stderr(&again));
+
+    let list = run(&["batches", "list", "--database", &url]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    assert!(
+        stdout(&list).contains("教育局-学籍名册.csv"),
+        "{}",
+        stdout(&list)
+    );
+
+    let bad = run(&[
+        "import",
+        "frogs",
+        roster.to_str().unwrap(),
+        "--database",
+        &url,
+    ]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).starts_with("错误："), "{}", stderr(&bad));
+
+    let out = dir.path().join("台账.xlsx");
+    let o = run(&[
+        "export",
+        "ledger",
+        "--out",
+        out.to_str().unwrap(),
+        "--database",
+        &url,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::metadata(&out).unwrap().len() > 1000);
+
+    let o = run(&[
+        "user",
+        "add",
+        "officer1",
+        "--role",
+        "county",
+        "--password",
+        "Zizhu2018pass",
+        "--database",
+        &url,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("已新建账号 officer1"), "{}", stdout(&o));
+    let o = run(&[
+        "user",
+        "add",
+        "officer1",
+        "--role",
+        "county",
+        "--database",
+        &url,
+    ]);
+    assert!(
+        !o.status.success(),
+        "a second account with the same name must be refused"
+    );
+    let o = run(&["user", "disable", "officer1", "--database", &url]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["user", "passwd", "nobody", "--database", &url]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).starts_with("错误："), "{}", stderr(&o));
+}
+
+#[test]
+fn demo_loads_the_county_and_reuses_it_on_the_second_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = zizhu()
+        .args(["demo", "--students", "600", "--no-serve"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(first.status.success(), "{}", stderr(&first));
+    let out = stdout(&first);
+    assert!(out.contains("首次运行"), "{out}");
+    assert!(out.contains("导入 教育局-学籍名册"), "{out}");
+    assert!(out.contains("demo-school"), "{out}");
+    assert!(dir.path().join("zizhu-demo/zizhu-demo.sqlite").exists());
+
+    let second = zizhu()
+        .args(["demo", "--students", "600", "--no-serve"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(
+        stdout(&second).contains("沿用已有的演示数据库"),
+        "{}",
+        stdout(&second)
     );
 }
