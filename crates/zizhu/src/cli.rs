@@ -79,6 +79,9 @@ pub enum Command {
     /// 导入批次：列出、整批回滚
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项", subcommand_help_heading = "命令")]
     Batches(BatchesArgs),
+    /// 比对两份名单，找出同一人（身份证号修复、繁简、同音、日期格式）
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Link(LinkArgs),
     /// 账号管理：新建、重设密码、停用、启用
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项", subcommand_help_heading = "命令")]
     User(UserArgs),
@@ -167,6 +170,43 @@ pub struct ExportArgs {
     pub full: bool,
     #[command(flatten)]
     pub db: DbArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LinkEngine {
+    /// 本机多线程（默认）
+    Local,
+    /// DataFusion Ballista 集群（需以 distributed 功能编译）
+    Ballista,
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// 左名单（UTF-8 CSV，表头 record_id,name,sex,birth_date,id_number,guardian_name,address）
+    #[arg(value_name = "左名单", help_heading = "参数")]
+    pub left: PathBuf,
+    /// 右名单（同上）
+    #[arg(value_name = "右名单", help_heading = "参数")]
+    pub right: PathBuf,
+    /// 输出文件（CSV：left_id,right_id,match_probability）
+    #[arg(long, value_name = "文件")]
+    pub out: PathBuf,
+    /// 判定为同一人的概率阈值，0 到 1（默认由模型决定）
+    #[arg(long, value_name = "P")]
+    pub threshold: Option<f64>,
+    /// 计算引擎：local 或 ballista（默认 local）
+    #[arg(
+        long,
+        value_enum,
+        default_value = "local",
+        value_name = "引擎",
+        hide_default_value = true,
+        hide_possible_values = true
+    )]
+    pub engine: LinkEngine,
+    /// Ballista 调度器地址，如 df://127.0.0.1:50050
+    #[arg(long, value_name = "URL")]
+    pub scheduler: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -103,7 +103,57 @@ async fn run(command: Command) -> Result<()> {
         Command::Export(args) => registry::export(args).await,
         Command::Batches(args) => registry::batches(args.command).await,
         Command::User(args) => registry::user(args.command).await,
+        Command::Link(args) => link(args),
     }
+}
+
+/// `zizhu link`: two lists in, the pairs judged to be the same person out.
+fn link(args: cli::LinkArgs) -> Result<()> {
+    if let cli::LinkEngine::Ballista = args.engine {
+        anyhow::bail!(
+            "此版本未包含分布式比对引擎（Ballista）；请用 --engine local，或以 distributed 功能重新编译{}",
+            args.scheduler
+                .map(|s| format!("（调度器 {s}）"))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(p) = args.threshold {
+        if !(0.0..=1.0).contains(&p) {
+            anyhow::bail!("--threshold 应在 0 到 1 之间，实为 {p}");
+        }
+    }
+    let read = |path: &std::path::Path| -> Result<Vec<zizhu_link::Record>> {
+        let file =
+            std::fs::File::open(path).with_context(|| format!("无法打开 {}", path.display()))?;
+        zizhu_link::read_csv(std::io::BufReader::new(file))
+            .with_context(|| format!("无法读取名单 {}", path.display()))
+    };
+    let left = read(&args.left)?;
+    let right = read(&args.right)?;
+    let config = zizhu_link::LinkConfig {
+        threshold: args.threshold,
+        ..zizhu_link::LinkConfig::default()
+    };
+    let started = std::time::Instant::now();
+    let result = zizhu_link::link(&left, &right, &config);
+    // Write to a temporary file beside the target and rename, so a failure
+    // never leaves a half-written result where the old one was.
+    let tmp = args.out.with_extension("csv.part");
+    let file =
+        std::fs::File::create(&tmp).with_context(|| format!("无法写入 {}", tmp.display()))?;
+    zizhu_link::write_links_csv(std::io::BufWriter::new(file), &left, &right, &result)
+        .with_context(|| format!("无法写入 {}", tmp.display()))?;
+    std::fs::rename(&tmp, &args.out).with_context(|| format!("无法写入 {}", args.out.display()))?;
+    say!(
+        "左名单 {} 条，右名单 {} 条；判定为同一人 {} 对（阈值 {:.3}），用时 {:.1} 秒；结果已写入 {}",
+        left.len(),
+        right.len(),
+        result.links.len(),
+        result.threshold,
+        started.elapsed().as_secs_f32(),
+        args.out.display()
+    );
+    Ok(())
 }
 
 /// Serves the web application until Ctrl-C.

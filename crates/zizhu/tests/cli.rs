@@ -339,3 +339,74 @@ fn demo_loads_the_county_and_reuses_it_on_the_second_run() {
         stdout(&second)
     );
 }
+
+#[test]
+fn link_finds_the_same_children_across_two_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let left = dir.path().join("left.csv");
+    let right = dir.path().join("right.csv");
+    let out = dir.path().join("links.csv");
+    std::fs::write(
+        &left,
+        "record_id,name,sex,birth_date,id_number,guardian_name,address\n\
+         L1,李小龙,男,2012-09-01,431126201209010017,李大山,湖南省永州市宁远县天堂镇大洞村3组\n\
+         L2,王芳,女,2010-03-15,431126201003150022,王建国,宁远县水市镇新屋村1组\n\
+         L3,欧阳娜娜,女,2005-07-04,,欧阳明,宁远县湾井镇下灌村2组\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &right,
+        "record_id,name,sex,birth_date,id_number,guardian_name,address\n\
+         R1,李小龍,,20120901,431126201209010017,李大山,天堂镇大洞村\n\
+         R2,王芳,女,2010/3/15,431126201003150022,王建国,水市镇新屋村\n\
+         R3,欧阳娜娜,女,2005年7月4日,,欧阳明,湾井镇下灌村\n\
+         R4,张伟,男,2011-01-01,,张三,冷水镇\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "link",
+        left.to_str().unwrap(),
+        right.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("left_id,right_id,match_probability"));
+    let pairs: Vec<(String, String)> = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_owned(), f[1].to_owned())
+        })
+        .collect();
+    for want in [("L1", "R1"), ("L2", "R2"), ("L3", "R3")] {
+        assert!(
+            pairs.contains(&(want.0.to_owned(), want.1.to_owned())),
+            "{want:?} missing in {text}"
+        );
+    }
+    assert!(!pairs.iter().any(|p| p.1 == "R4"), "{text}");
+
+    let o = run(&[
+        "link",
+        left.to_str().unwrap(),
+        right.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--engine",
+        "ballista",
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("Ballista"), "{}", stderr(&o));
+    let o = run(&[
+        "link",
+        left.to_str().unwrap(),
+        right.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--threshold",
+        "1.5",
+    ]);
+    assert!(!o.status.success());
+}
