@@ -117,10 +117,10 @@ fn link(args: cli::LinkArgs) -> Result<()> {
                 .unwrap_or_default()
         );
     }
-    if let Some(p) = args.threshold {
-        if !(0.0..=1.0).contains(&p) {
-            anyhow::bail!("--threshold 应在 0 到 1 之间，实为 {p}");
-        }
+    if let Some(p) = args.threshold
+        && !(0.0..=1.0).contains(&p)
+    {
+        anyhow::bail!("--threshold 应在 0 到 1 之间，实为 {p}");
     }
     let read = |path: &std::path::Path| -> Result<Vec<zizhu_link::Record>> {
         let file =
