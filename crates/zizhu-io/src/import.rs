@@ -905,6 +905,8 @@ pub async fn import_file(
         families: HashMap::new(),
         unlinked_welfare: 0,
         today: today(),
+        buffered: Vec::new(),
+        provenance: Vec::new(),
     };
 
     let result = async {
@@ -914,6 +916,7 @@ pub async fn import_file(
         while let Some(m) = rx.recv().await {
             writer.handle(m).await?;
         }
+        writer.flush_rows().await?;
         let stats = match (early, reader) {
             (Some(s), _) => s,
             (None, Some(r)) => join_reader(r, &file).await?,
@@ -989,6 +992,12 @@ async fn fail_batch(store: &Store, opts: &ImportOptions, batch_id: Option<i64>, 
     }
 }
 
+/// What a written row did: (entity, id, changed anything).
+type Written = (&'static str, i64, bool);
+
+/// Roster rows written per bulk chunk.
+const BULK_ROWS: usize = 2_000;
+
 /// What applying a row did.
 enum Applied {
     Written {
@@ -1020,12 +1029,17 @@ struct Writer<'a> {
     /// Households written by this file: 户编号 → (id, facts, first row).
     households: HashMap<String, (i64, HouseholdFacts, u32)>,
     today: Date,
+    /// Roster rows waiting to be written in bulk (see [`Writer::flush_rows`]).
+    buffered: Vec<RowItem>,
+    /// Provenance rows waiting for one multi-row insert.
+    provenance: Vec<ImportRowRecord>,
 }
 
 impl Writer<'_> {
     async fn handle(&mut self, m: Msg) -> Result<(), ImportError> {
         match m {
             Msg::Sheet { name, header } => {
+                self.flush_rows().await?;
                 self.summary.sheets.push(SheetSummary {
                     name: name.clone(),
                     header_row: Some(header.row),
@@ -1033,15 +1047,21 @@ impl Writer<'_> {
                 });
                 self.sheets.push((name, header));
             }
-            Msg::Skipped(name) => self.summary.sheets.push(SheetSummary {
-                name,
-                header_row: None,
-                rows: 0,
-            }),
+            Msg::Skipped(name) => {
+                self.flush_rows().await?;
+                self.summary.sheets.push(SheetSummary {
+                    name,
+                    header_row: None,
+                    rows: 0,
+                });
+            }
             Msg::Note(n) => self.summary.notes.push(n),
             Msg::Rows(rows) => {
                 for item in rows {
                     self.row(item).await?;
+                }
+                if self.buffered.len() >= BULK_ROWS || self.provenance.len() >= BULK_ROWS {
+                    self.flush_rows().await?;
                 }
             }
         }
@@ -1068,9 +1088,12 @@ impl Writer<'_> {
         {
             s.rows += 1;
         }
-        let sheet_name = self.sheets.last().map(|s| s.0.clone());
+        if self.kind == ListKind::Roster {
+            self.buffered.push(item);
+            return Ok(());
+        }
         let row_no = i64::from(item.row);
-        let mut issues = item.v.issues.clone();
+        let mut issues = Vec::new();
         let mut written = None;
         if let Some(parsed) = &item.v.parsed {
             match self.apply(parsed, row_no).await? {
@@ -1082,6 +1105,164 @@ impl Writer<'_> {
                 Applied::Refused { issues: more } => issues.extend(more),
             }
         }
+        self.settle(&item, written, issues)
+    }
+
+    /// Writes the buffered roster rows in bulk and the pending provenance.
+    ///
+    /// Roster rows are written a chunk at a time through the store's bulk
+    /// methods: the same rows, outcomes and audit entries as row by row,
+    /// in a few statements per chunk. A chunk is cut where an ID number
+    /// repeats, so a later row is merged with what the earlier one wrote.
+    async fn flush_rows(&mut self) -> Result<(), ImportError> {
+        let items = std::mem::take(&mut self.buffered);
+        let mut written = Vec::with_capacity(items.len());
+        let mut start = 0;
+        let mut ids = std::collections::HashSet::new();
+        for (i, item) in items.iter().enumerate() {
+            if let Some(Parsed::Roster { person, .. }) = &item.v.parsed
+                && let Some(id) = &person.id
+                && !ids.insert(id.as_str())
+            {
+                written.extend(self.apply_rosters(&items[start..i]).await?);
+                start = i;
+                ids.clear();
+                ids.insert(id.as_str());
+            }
+        }
+        written.extend(self.apply_rosters(&items[start..]).await?);
+        for (item, w) in items.iter().zip(written) {
+            self.settle(item, w, Vec::new())?;
+        }
+        if let Some(batch) = self.batch_id
+            && !self.provenance.is_empty()
+        {
+            let rows = std::mem::take(&mut self.provenance);
+            self.tx
+                .record_import_rows_bulk(batch, &rows)
+                .await
+                .map_err(store_err(&self.file))?;
+        }
+        Ok(())
+    }
+
+    /// Writes roster rows (no ID number repeated among them) in bulk;
+    /// returns what each row wrote, in order.
+    async fn apply_rosters(
+        &mut self,
+        items: &[RowItem],
+    ) -> Result<Vec<Option<Written>>, ImportError> {
+        let err = store_err(&self.file);
+        let rosters: Vec<(usize, &PersonFacts, i64)> = items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| match &item.v.parsed {
+                Some(Parsed::Roster { person, .. }) => Some((i, person, i64::from(item.row))),
+                _ => None,
+            })
+            .collect();
+        let mut out: Vec<Option<Written>> = vec![None; items.len()];
+        if rosters.is_empty() {
+            return Ok(out);
+        }
+        let ids: Vec<&IdNumber> = rosters
+            .iter()
+            .filter_map(|(_, p, _)| p.id.as_ref())
+            .collect();
+        let existing = self.tx.persons_by_id_numbers(&ids).await.map_err(&err)?;
+        let records: Vec<(PersonRecord, Option<i64>)> = rosters
+            .iter()
+            .map(|(_, p, row)| {
+                let e =
+                    p.id.as_ref()
+                        .and_then(|id| existing.get(id.as_str()))
+                        .map(|x| x.record.clone());
+                (merge_person(e, p), Some(*row))
+            })
+            .collect();
+        let persons = self.tx.upsert_persons_bulk(&records).await.map_err(&err)?;
+        let mut changed: Vec<bool> = persons.iter().map(|p| self.count(p.outcome)).collect();
+        let mut enrollments = Vec::new();
+        let mut guardians = Vec::new();
+        for (n, (i, _, row)) in rosters.iter().enumerate() {
+            let Some(Parsed::Roster {
+                enrollment,
+                guardian,
+                ..
+            }) = &items[*i].v.parsed
+            else {
+                continue;
+            };
+            let person_id = persons[n].id;
+            if let Some(e) = enrollment {
+                let r = EnrollmentRecord {
+                    person_id,
+                    term: e.term,
+                    school_code: e.school_code.clone(),
+                    grade: e.grade,
+                    class_name: e.class_name.clone(),
+                    boarding: e.boarding,
+                    status: e.status,
+                    out_of_county: e.out_of_county,
+                    out_of_county_place: e.out_of_county_place.clone(),
+                    student_no: e.student_no.clone(),
+                };
+                enrollments.push((n, (r, Some(*row))));
+            }
+            if let Some(g) = guardian {
+                let r = GuardianRecord {
+                    person_id,
+                    name: g.name.clone(),
+                    relation: g.relation.clone(),
+                    id_number: g.id.clone(),
+                    phone: g.phone.clone(),
+                };
+                guardians.push((n, (r, Some(*row))));
+            }
+        }
+        if !enrollments.is_empty() {
+            let (owners, records): (Vec<usize>, Vec<_>) = enrollments.into_iter().unzip();
+            let done = self
+                .tx
+                .upsert_enrollments_bulk(&records)
+                .await
+                .map_err(&err)?;
+            for (n, u) in owners.into_iter().zip(done) {
+                changed[n] |= self.count(u.outcome);
+            }
+        }
+        if !guardians.is_empty() {
+            let (owners, records): (Vec<usize>, Vec<_>) = guardians.into_iter().unzip();
+            let done = self.tx.add_guardians_bulk(&records).await.map_err(&err)?;
+            for (n, u) in owners.into_iter().zip(done) {
+                changed[n] |= self.count(u.outcome);
+            }
+        }
+        // Accounts keep the per-row path: closing an old number and opening
+        // a new one is a small sequence of its own.
+        for (n, (i, _, row)) in rosters.iter().enumerate() {
+            if let Some(Parsed::Roster { accounts, .. }) = &items[*i].v.parsed {
+                for a in accounts {
+                    changed[n] |= self.account(persons[n].id, a, *row).await?;
+                }
+            }
+            out[*i] = Some(("persons", persons[n].id, changed[n]));
+        }
+        Ok(out)
+    }
+
+    /// Counts a row's outcome, adds it to the rejection report when it has
+    /// problems, and queues its provenance row.
+    fn settle(
+        &mut self,
+        item: &RowItem,
+        written: Option<Written>,
+        more_issues: Vec<Issue>,
+    ) -> Result<(), ImportError> {
+        let sheet_name = self.sheets.last().map(|s| s.0.clone());
+        let row_no = i64::from(item.row);
+        let mut issues = item.v.issues.clone();
+        issues.extend(more_issues);
         let outcome = if !issues.is_empty() {
             self.summary.rejected += 1;
             if written.is_some() {
@@ -1102,7 +1283,7 @@ impl Writer<'_> {
             self.summary.unchanged += 1;
             RowOutcome::Unchanged
         };
-        if let Some(batch) = self.batch_id {
+        if self.batch_id.is_some() {
             let reason = if issues.is_empty() {
                 None
             } else {
@@ -1122,20 +1303,14 @@ impl Writer<'_> {
                 }
                 Some(r)
             };
-            self.tx
-                .record_import_row(
-                    batch,
-                    &ImportRowRecord {
-                        row_no,
-                        sheet: sheet_name,
-                        entity: written.map_or(entity_of(self.kind), |w| w.0).to_string(),
-                        entity_id: written.map(|w| w.1),
-                        outcome,
-                        reason,
-                    },
-                )
-                .await
-                .map_err(store_err(&self.file))?;
+            self.provenance.push(ImportRowRecord {
+                row_no,
+                sheet: sheet_name,
+                entity: written.map_or(entity_of(self.kind), |w| w.0).to_string(),
+                entity_id: written.map(|w| w.1),
+                outcome,
+                reason,
+            });
         }
         Ok(())
     }

@@ -245,7 +245,7 @@ pub(crate) enum Kind {
 }
 
 /// One column value, independent of the backend it came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Cell {
     Null,
     Int(i64),

@@ -471,7 +471,45 @@ fn text_or_empty(row: &DbRow, column: &str) -> Result<String, StoreError> {
     })
 }
 
+/// The base of the PostgreSQL advisory lock keys that serialise stored
+/// runs of one term (the term is added to it).
+const RUN_LOCK_BASE: i64 = 0x7a69_7a68_7500_1000;
+
 impl WriteTx {
+    /// Locks the term's ledger for the rest of this transaction and returns
+    /// the id of its latest stored run. A run computed against an older
+    /// run must not be stored over a newer one; the caller compares.
+    ///
+    /// SQLite write transactions already hold the database's write lock
+    /// (`BEGIN IMMEDIATE`); PostgreSQL takes a transaction-scoped advisory
+    /// lock for the term.
+    pub async fn lock_entitlement_term(&mut self, term: &Term) -> Result<Option<i64>, StoreError> {
+        if matches!(self.conn(), crate::db::Conn::Postgres(_)) {
+            let season = i64::from(term.season() == zizhu_core::Season::Autumn);
+            let key = RUN_LOCK_BASE + i64::from(term.year()) * 2 + season;
+            let lock = Query::select()
+                .expr(sea_query::PgFunc::advisory_xact_lock(Expr::val(key)))
+                .to_owned();
+            self.conn().fetch_all(&lock, "锁定本学期资助名单").await?;
+        }
+        let q = Query::select()
+            .expr_as(Func::max(Expr::col("id")), "id")
+            .from(ENTITLEMENT_RUNS.name)
+            .and_where(Expr::col("term").eq(term.code()))
+            .to_owned();
+        let row = self
+            .conn()
+            .fetch_optional(&q, "读取最近一次资助计算")
+            .await?;
+        Ok(match row {
+            Some(r) => match r.cell("id", Kind::Int)? {
+                Cell::Int(i) => Some(i),
+                _ => None,
+            },
+            None => None,
+        })
+    }
+
     /// Records a run, audited, with the transaction's actor; returns its id.
     pub async fn record_entitlement_run(
         &mut self,
@@ -976,6 +1014,22 @@ pub(crate) fn m0003_entitlements() -> Vec<Ddl> {
     ];
     out.extend(crate::aid::profile_ddl());
     out
+}
+
+/// Migration 4: indexes for keyset paging by id within a term. The
+/// computation reads the term's enrollments, the ledger and the facts
+/// snapshot page by page; without these SQLite answers each page by
+/// sorting the whole term, which makes a county's read quadratic.
+pub(crate) fn m0004_entitlement_paging() -> Vec<Ddl> {
+    vec![
+        index("idx_enrollments_term_id", "enrollments", &["term", "id"]),
+        index("idx_entitlements_term_id", "entitlements", &["term", "id"]),
+        index(
+            "idx_entitlement_facts_term_id",
+            "entitlement_facts",
+            &["term", "id"],
+        ),
+    ]
 }
 
 fn id() -> ColumnDef {

@@ -28,6 +28,7 @@
 mod access;
 mod aid;
 mod browse;
+mod bulk;
 mod clock;
 mod codec;
 mod db;

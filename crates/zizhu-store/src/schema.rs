@@ -346,6 +346,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "资助计算记录、资助名单、计算所用事实与学校资助信息",
         statements: crate::entitlements::m0003_entitlements,
     },
+    Migration {
+        version: 4,
+        name: "按学期分页读取学籍、资助名单和计算所用事实的索引",
+        statements: crate::entitlements::m0004_entitlement_paging,
+    },
 ];
 
 /// The bookkeeping table itself, created before anything else so that

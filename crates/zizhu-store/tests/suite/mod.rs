@@ -13,6 +13,9 @@ use zizhu_core::{
 };
 use zizhu_store::*;
 
+mod bulk;
+pub use bulk::*;
+
 /// Generates one `#[tokio::test]` per suite function, each calling `$run`
 /// with the test's name and body.
 macro_rules! storage_tests {
@@ -42,6 +45,9 @@ macro_rules! storage_tests {
             class_scope_sees_only_its_classes,
             student_search_and_filters,
             region_names_find_townships_by_either_code,
+            bulk_writes_match_the_per_row_path,
+            bulk_chunk_with_duplicates_is_applied_in_order,
+            bulk_batch_rollback_restores_exact_previous_state,
         );
     };
     (@each $run:path; $($name:ident),* $(,)?) => {

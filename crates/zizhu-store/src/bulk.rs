@@ -1,0 +1,478 @@
+//! The audited write path in bulk, for imports.
+//!
+//! Each method here does for a slice of records exactly what the per-row
+//! method of [`WriteTx`] does for one — the same rows, the same outcomes,
+//! the same audit entries with the same before and after JSON — in a few
+//! statements per chunk instead of a few per row: the existing rows are read
+//! by key in chunks (`WHERE key IN (…)`), compared in Rust, new rows are
+//! written with multi-row `INSERT … RETURNING *`, changed rows with
+//! `UPDATE … RETURNING *`, and the audit entries with multi-row inserts.
+//!
+//! A record whose key already has a pending write in the same chunk (the
+//! same person twice) first flushes what is pending, so it is compared with
+//! the row as the earlier record left it, as the per-row path would.
+
+use crate::clock::now_utc;
+use crate::codec::{self, Snapshot};
+use crate::db::{Cell, Kind};
+use crate::error::StoreError;
+use crate::records::*;
+use crate::schema::{self, TableDef};
+use crate::write::{WriteTx, select_all};
+use sea_query::{Expr, ExprTrait, InsertStatement, Order, Query};
+use std::collections::{HashMap, HashSet};
+
+/// Keys per `IN (…)` list when reading existing rows.
+const READ_CHUNK: usize = 500;
+/// Bound values per statement, well under SQLite's 32,766 and
+/// PostgreSQL's 65,535.
+const MAX_PARAMS: usize = 16_000;
+
+fn kind_of(table: &TableDef, column: &str) -> Kind {
+    table.kind_of(column).unwrap_or(Kind::Text)
+}
+
+fn rows_per_stmt(columns: usize) -> usize {
+    (MAX_PARAMS / columns.max(1)).max(1)
+}
+
+/// A multi-row `INSERT` of rows that all name the same columns.
+fn insert_many(
+    table: &TableDef,
+    columns: &[&'static str],
+    rows: &[Vec<Cell>],
+) -> Result<InsertStatement, StoreError> {
+    let mut q = Query::insert();
+    q.into_table(table.name).columns(columns.iter().copied());
+    for row in rows {
+        q.values(
+            columns
+                .iter()
+                .zip(row)
+                .map(|(c, v)| Expr::val(v.to_value(kind_of(table, c)))),
+        )
+        .map_err(|e| StoreError::Invalid {
+            detail: e.to_string(),
+        })?;
+    }
+    Ok(q)
+}
+
+/// One record to write: its key (`None`: always a new row) and its cells.
+struct Item {
+    key: Option<Vec<Cell>>,
+    cells: Vec<(&'static str, Cell)>,
+    source_row: Option<i64>,
+}
+
+/// How a table's rows are found: by `key_cols`, read with
+/// `WHERE fetch_col IN (…)` (the first key column).
+struct Keyed {
+    table: &'static TableDef,
+    key_cols: &'static [&'static str],
+    /// Extra cells for a new row only (a person's `created_batch`).
+    insert_extra: Vec<(&'static str, Cell)>,
+}
+
+enum Pending {
+    Insert(usize),
+    Update(usize, Snapshot),
+}
+
+impl WriteTx {
+    /// Reads rows of `keyed.table` whose key matches one of `keys`, in
+    /// chunks, inside this transaction. The lowest primary key wins when
+    /// several rows share a key (as `find_one` does).
+    async fn existing_by_keys(
+        &mut self,
+        keyed: &Keyed,
+        keys: &[Vec<Cell>],
+    ) -> Result<HashMap<Vec<Cell>, Snapshot>, StoreError> {
+        let table = keyed.table;
+        let fetch_col = keyed.key_cols[0];
+        let fetch_kind = kind_of(table, fetch_col);
+        let mut firsts: Vec<&Cell> = keys
+            .iter()
+            .filter_map(|k| k.first())
+            .filter(|c| **c != Cell::Null)
+            .collect();
+        let mut seen = HashSet::new();
+        firsts.retain(|c| seen.insert(*c));
+        let wanted: HashSet<&Vec<Cell>> = keys.iter().collect();
+        let mut found: HashMap<Vec<Cell>, Snapshot> = HashMap::new();
+        for chunk in firsts.chunks(READ_CHUNK) {
+            let mut q = select_all(table);
+            q.and_where(Expr::col(fetch_col).is_in(chunk.iter().map(|c| c.to_value(fetch_kind))))
+                .order_by(table.pk, Order::Asc);
+            let rows = self.conn().fetch_all(&q, "批量读取现有记录").await?;
+            for r in &rows {
+                let s = Snapshot::from_row(table, r, "")?;
+                let key: Vec<Cell> = keyed.key_cols.iter().map(|c| s.get(c).clone()).collect();
+                if wanted.contains(&key) {
+                    found.entry(key).or_insert(s);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// The bulk upsert every public method below goes through.
+    async fn bulk_upsert(
+        &mut self,
+        keyed: &Keyed,
+        items: Vec<Item>,
+    ) -> Result<Vec<(Snapshot, Outcome)>, StoreError> {
+        let mut results: Vec<Option<(Snapshot, Outcome)>> = vec![None; items.len()];
+        let keys: Vec<Vec<Cell>> = items.iter().filter_map(|i| i.key.clone()).collect();
+        let mut state = self.existing_by_keys(keyed, &keys).await?;
+        let mut pending: Vec<Pending> = Vec::new();
+        let mut pending_keys: HashSet<Vec<Cell>> = HashSet::new();
+        for (i, item) in items.iter().enumerate() {
+            if let Some(k) = &item.key
+                && pending_keys.contains(k)
+            {
+                self.flush(keyed, &items, &mut pending, &mut state, &mut results)
+                    .await?;
+                pending_keys.clear();
+            }
+            match item.key.as_ref().and_then(|k| state.get(k)) {
+                Some(before) => {
+                    if before.with(&item.cells) == *before {
+                        results[i] = Some((before.clone(), Outcome::Unchanged));
+                    } else {
+                        pending.push(Pending::Update(i, before.clone()));
+                        pending_keys.extend(item.key.clone());
+                    }
+                }
+                None => {
+                    pending.push(Pending::Insert(i));
+                    pending_keys.extend(item.key.clone());
+                }
+            }
+        }
+        self.flush(keyed, &items, &mut pending, &mut state, &mut results)
+            .await?;
+        results
+            .into_iter()
+            .map(|r| {
+                r.ok_or(StoreError::Database {
+                    context: "批量写入",
+                    detail: "有记录没有写入结果".into(),
+                })
+            })
+            .collect()
+    }
+
+    /// Writes the pending inserts and updates and their audit entries.
+    async fn flush(
+        &mut self,
+        keyed: &Keyed,
+        items: &[Item],
+        pending: &mut Vec<Pending>,
+        state: &mut HashMap<Vec<Cell>, Snapshot>,
+        results: &mut [Option<(Snapshot, Outcome)>],
+    ) -> Result<(), StoreError> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let table = keyed.table;
+        let ops = std::mem::take(pending);
+        // New rows. Keyed ones go in multi-row inserts and are matched back
+        // by key; rows without a key (a person without an ID) one by one.
+        let inserts: Vec<usize> = ops
+            .iter()
+            .filter_map(|p| match p {
+                Pending::Insert(i) => Some(*i),
+                Pending::Update(..) => None,
+            })
+            .collect();
+        let full = |i: usize| -> Vec<(&'static str, Cell)> {
+            let mut cells = items[i].cells.clone();
+            cells.extend(keyed.insert_extra.iter().cloned());
+            cells
+        };
+        let mut inserted: HashMap<usize, Snapshot> = HashMap::new();
+        let (with_key, without_key): (Vec<usize>, Vec<usize>) =
+            inserts.iter().partition(|i| items[**i].key.is_some());
+        if let Some(&first) = with_key.first() {
+            let columns: Vec<&'static str> = full(first).iter().map(|(c, _)| *c).collect();
+            for chunk in with_key.chunks(rows_per_stmt(columns.len())) {
+                let rows: Vec<Vec<Cell>> = chunk
+                    .iter()
+                    .map(|i| full(*i).into_iter().map(|(_, v)| v).collect())
+                    .collect();
+                let mut q = insert_many(table, &columns, &rows)?;
+                q.returning_all();
+                let returned = self.conn().fetch_all(&q, "批量新增记录").await?;
+                let mut by_key: HashMap<Vec<Cell>, Snapshot> = HashMap::new();
+                for r in &returned {
+                    let s = Snapshot::from_row(table, r, "")?;
+                    let key = keyed.key_cols.iter().map(|c| s.get(c).clone()).collect();
+                    by_key.insert(key, s);
+                }
+                for i in chunk {
+                    let key = items[*i].key.as_ref().expect("partitioned on key");
+                    let s = by_key.remove(key).ok_or(StoreError::Database {
+                        context: "批量新增记录",
+                        detail: "数据库没有返回新记录".into(),
+                    })?;
+                    inserted.insert(*i, s);
+                }
+            }
+        }
+        for i in without_key {
+            let mut q = crate::write::insert_stmt(table, &full(i))?;
+            q.returning_all();
+            let row =
+                self.conn()
+                    .fetch_optional(&q, "新增记录")
+                    .await?
+                    .ok_or(StoreError::Database {
+                        context: "新增记录",
+                        detail: "数据库没有返回新记录".into(),
+                    })?;
+            inserted.insert(i, Snapshot::from_row(table, &row, "")?);
+        }
+        // Changed rows, and every audit entry in record order.
+        let ctx = self.context().clone();
+        let at = now_utc();
+        let mut audit_rows: Vec<Vec<Cell>> = Vec::with_capacity(ops.len());
+        for op in ops {
+            let (i, action, before, after) = match op {
+                Pending::Insert(i) => {
+                    let after = inserted.remove(&i).ok_or(StoreError::Database {
+                        context: "批量新增记录",
+                        detail: "新记录写入后读不到".into(),
+                    })?;
+                    (i, AuditAction::Insert, None, after)
+                }
+                Pending::Update(i, before) => {
+                    let mut q = Query::update();
+                    q.table(table.name)
+                        .values(
+                            items[i]
+                                .cells
+                                .iter()
+                                .filter(|(c, _)| *c != table.pk)
+                                .map(|(c, v)| (*c, Expr::val(v.to_value(kind_of(table, c))))),
+                        )
+                        .and_where(Expr::col(table.pk).eq(before.pk().to_value(table.pk_kind())))
+                        .returning_all();
+                    let row = self.conn().fetch_optional(&q, "修改记录").await?.ok_or(
+                        StoreError::Database {
+                            context: "修改记录",
+                            detail: "记录修改后读不到".into(),
+                        },
+                    )?;
+                    let after = Snapshot::from_row(table, &row, "")?;
+                    (i, AuditAction::Update, Some(before), after)
+                }
+            };
+            let json = |s: &Snapshot| Cell::Text(s.to_json().to_string());
+            audit_rows.push(vec![
+                Cell::text(at.clone()),
+                Cell::text(&ctx.actor),
+                Cell::text(action.label()),
+                Cell::text(table.name),
+                Cell::Text(after.pk().render()),
+                Cell::opt_int(after.person_id()),
+                before.as_ref().map_or(Cell::Null, json),
+                json(&after),
+                Cell::text(&ctx.reason),
+                Cell::opt_int(ctx.batch_id),
+                Cell::opt_int(items[i].source_row),
+            ]);
+            if let Some(k) = &items[i].key {
+                state.insert(k.clone(), after.clone());
+            }
+            let outcome = if before.is_some() {
+                Outcome::Updated
+            } else {
+                Outcome::Inserted
+            };
+            results[i] = Some((after, outcome));
+        }
+        self.insert_audit_rows(&audit_rows).await
+    }
+
+    async fn insert_audit_rows(&mut self, rows: &[Vec<Cell>]) -> Result<(), StoreError> {
+        const COLUMNS: [&str; 11] = [
+            "at",
+            "actor",
+            "action",
+            "entity",
+            "entity_key",
+            "person_id",
+            "before_json",
+            "after_json",
+            "reason",
+            "batch_id",
+            "source_row",
+        ];
+        for chunk in rows.chunks(rows_per_stmt(COLUMNS.len())) {
+            let q = insert_many(&schema::AUDIT_LOG, &COLUMNS, chunk)?;
+            self.conn().execute(&q, "写入审计日志").await?;
+        }
+        Ok(())
+    }
+
+    /// Fails with [`StoreError::NotFound`] for the first person id that is
+    /// not in the registry, as the per-row methods' check does.
+    async fn require_persons(&mut self, ids: &[i64]) -> Result<(), StoreError> {
+        let mut unique: Vec<i64> = ids.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        let mut found = HashSet::new();
+        for chunk in unique.chunks(READ_CHUNK) {
+            let mut q = Query::select();
+            q.from(schema::PERSONS.name)
+                .column("id")
+                .and_where(Expr::col("id").is_in(chunk.iter().copied()));
+            for r in self.conn().fetch_all(&q, "批量核对人员").await? {
+                found.insert(r.int("id")?);
+            }
+        }
+        match ids.iter().find(|id| !found.contains(id)) {
+            Some(id) => Err(StoreError::NotFound {
+                entity: "人员",
+                key: id.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The persons with these ID numbers, read inside this transaction, by
+    /// ID number. Lets an import merge a list with the registry without a
+    /// second connection.
+    pub async fn persons_by_id_numbers(
+        &mut self,
+        ids: &[&zizhu_core::IdNumber],
+    ) -> Result<HashMap<String, Person>, StoreError> {
+        let keyed = Keyed {
+            table: &schema::PERSONS,
+            key_cols: &["id_number"],
+            insert_extra: Vec::new(),
+        };
+        let keys: Vec<Vec<Cell>> = ids.iter().map(|i| vec![Cell::text(i.as_str())]).collect();
+        let found = self.existing_by_keys(&keyed, &keys).await?;
+        found
+            .into_iter()
+            .map(|(k, s)| Ok((k[0].render(), codec::person_from(&s)?)))
+            .collect()
+    }
+
+    /// [`WriteTx::upsert_person`] for many persons: the same rows, outcomes
+    /// and audit entries, in record order.
+    pub async fn upsert_persons_bulk(
+        &mut self,
+        persons: &[(PersonRecord, Option<i64>)],
+    ) -> Result<Vec<Upserted>, StoreError> {
+        let keyed = Keyed {
+            table: &schema::PERSONS,
+            key_cols: &["id_number"],
+            insert_extra: vec![("created_batch", Cell::opt_int(self.context().batch_id))],
+        };
+        let items = persons
+            .iter()
+            .map(|(p, row)| Item {
+                key: p.id_number.as_ref().map(|i| vec![Cell::text(i.as_str())]),
+                cells: codec::person_cells(p),
+                source_row: *row,
+            })
+            .collect();
+        upserted(self.bulk_upsert(&keyed, items).await?)
+    }
+
+    /// [`WriteTx::upsert_enrollment`] for many enrollments.
+    pub async fn upsert_enrollments_bulk(
+        &mut self,
+        enrollments: &[(EnrollmentRecord, Option<i64>)],
+    ) -> Result<Vec<Upserted>, StoreError> {
+        let ids: Vec<i64> = enrollments.iter().map(|(e, _)| e.person_id).collect();
+        self.require_persons(&ids).await?;
+        let keyed = Keyed {
+            table: &schema::ENROLLMENTS,
+            key_cols: &["person_id", "term"],
+            insert_extra: Vec::new(),
+        };
+        let items = enrollments
+            .iter()
+            .map(|(e, row)| Item {
+                key: Some(vec![Cell::Int(e.person_id), Cell::text(e.term.code())]),
+                cells: codec::enrollment_cells(e),
+                source_row: *row,
+            })
+            .collect();
+        upserted(self.bulk_upsert(&keyed, items).await?)
+    }
+
+    /// [`WriteTx::add_guardian`] for many guardians.
+    pub async fn add_guardians_bulk(
+        &mut self,
+        guardians: &[(GuardianRecord, Option<i64>)],
+    ) -> Result<Vec<Upserted>, StoreError> {
+        let ids: Vec<i64> = guardians.iter().map(|(g, _)| g.person_id).collect();
+        self.require_persons(&ids).await?;
+        let keyed = Keyed {
+            table: &schema::GUARDIANS,
+            key_cols: &["person_id", "name"],
+            insert_extra: Vec::new(),
+        };
+        let items = guardians
+            .iter()
+            .map(|(g, row)| Item {
+                key: Some(vec![Cell::Int(g.person_id), Cell::text(g.name.original())]),
+                cells: codec::guardian_cells(g),
+                source_row: *row,
+            })
+            .collect();
+        upserted(self.bulk_upsert(&keyed, items).await?)
+    }
+
+    /// [`WriteTx::record_import_row`] for many rows, in multi-row inserts.
+    pub async fn record_import_rows_bulk(
+        &mut self,
+        batch_id: i64,
+        rows: &[ImportRowRecord],
+    ) -> Result<(), StoreError> {
+        const COLUMNS: [&str; 7] = [
+            "batch_id",
+            "row_no",
+            "sheet",
+            "entity",
+            "entity_id",
+            "outcome",
+            "reason",
+        ];
+        for chunk in rows.chunks(rows_per_stmt(COLUMNS.len())) {
+            let cells: Vec<Vec<Cell>> = chunk
+                .iter()
+                .map(|row| {
+                    vec![
+                        Cell::Int(batch_id),
+                        Cell::Int(row.row_no),
+                        Cell::opt_text(row.sheet.as_deref()),
+                        Cell::text(&row.entity),
+                        Cell::opt_int(row.entity_id),
+                        Cell::text(row.outcome.label()),
+                        Cell::opt_text(row.reason.as_deref()),
+                    ]
+                })
+                .collect();
+            let q = insert_many(&schema::IMPORT_ROWS, &COLUMNS, &cells)?;
+            self.conn().execute(&q, "记录导入行").await?;
+        }
+        Ok(())
+    }
+}
+
+fn upserted(rows: Vec<(Snapshot, Outcome)>) -> Result<Vec<Upserted>, StoreError> {
+    rows.into_iter()
+        .map(|(s, outcome)| {
+            Ok(Upserted {
+                id: s.int("id")?,
+                outcome,
+            })
+        })
+        .collect()
+}
