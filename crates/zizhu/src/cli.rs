@@ -79,6 +79,9 @@ pub enum Command {
     /// 导入批次：列出、整批回滚
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项", subcommand_help_heading = "命令")]
     Batches(BatchesArgs),
+    /// 计算一个学期每名学生应享的资助（补、助、免、奖、贷），或解释某名学生
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Entitle(EntitleArgs),
     /// 比对两份名单，找出同一人（身份证号修复、繁简、同音、日期格式）
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
     Link(LinkArgs),
@@ -168,6 +171,32 @@ pub struct ExportArgs {
     /// 导出完整的身份证号、银行卡号等（默认打码）
     #[arg(long)]
     pub full: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EntitleArgs {
+    /// 学期，如 2018秋
+    #[arg(long, value_name = "学期")]
+    pub term: String,
+    /// 只试算、不写入
+    #[arg(long)]
+    pub dry_run: bool,
+    /// 政策文件（TOML；默认为内置的湖南省 2018 年标准）
+    #[arg(long, value_name = "文件")]
+    pub policy: Option<PathBuf>,
+    /// 解释某名学生的计算过程：身份证号、学籍号或人员编号
+    #[arg(long, value_name = "证件号")]
+    pub explain: Option<String>,
+    /// 操作人（记入审计日志）
+    #[arg(
+        long,
+        default_value = "命令行",
+        value_name = "姓名",
+        hide_default_value = true
+    )]
+    pub actor: String,
     #[command(flatten)]
     pub db: DbArgs,
 }

@@ -177,5 +177,23 @@ async fn load(args: &DemoArgs, store: &zizhu_store::Store, files: &Path) -> Resu
         );
     }
     say!("名单导入完毕，退回报告在 {}。", files.display());
+    let t = Instant::now();
+    let report = zizhu_app::entitle_term(
+        store,
+        config.term,
+        &zizhu_policy::PolicySet::hunan_2018(),
+        &zizhu_app::EntitleOptions {
+            dry_run: false,
+            actor: "演示程序".to_owned(),
+        },
+    )
+    .await
+    .context("计算资助失败")?;
+    say!("{report}");
+    say!(
+        "{} 资助已计算（{:.1} 秒）。",
+        config.term.code(),
+        t.elapsed().as_secs_f32()
+    );
     Ok(())
 }

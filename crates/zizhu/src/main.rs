@@ -104,6 +104,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Batches(args) => registry::batches(args.command).await,
         Command::User(args) => registry::user(args.command).await,
         Command::Link(args) => link(args),
+        Command::Entitle(args) => registry::entitle(args).await,
     }
 }
 

@@ -6,7 +6,7 @@ use zizhu_io::{ExportOptions, ImportOptions, LedgerLevel, ListKind, Mapping, Pri
 use zizhu_store::{AuditContext, Scope};
 use zizhu_web::accounts::{self, NewAccount, Role};
 
-use crate::cli::{BatchesCommand, ExportArgs, ExportWhat, ImportArgs, UserCommand};
+use crate::cli::{BatchesCommand, EntitleArgs, ExportArgs, ExportWhat, ImportArgs, UserCommand};
 use crate::{open, say};
 
 pub async fn import(args: ImportArgs) -> Result<()> {
@@ -26,6 +26,41 @@ pub async fn import(args: ImportArgs) -> Result<()> {
     store.migrate().await.context("数据库结构升级失败")?;
     let summary = zizhu_io::import_file(&store, kind, &args.file, &opts).await?;
     say!("{summary}");
+    Ok(())
+}
+
+/// Loads the policy file the user named, or the shipped Hunan 2018 one.
+pub fn policies(path: Option<&std::path::Path>) -> Result<zizhu_policy::PolicySet> {
+    match path {
+        None => Ok(zizhu_policy::PolicySet::hunan_2018()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("无法读取政策文件 {}", path.display()))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.display().to_string());
+            Ok(zizhu_policy::PolicySet::load(&text, &name)?)
+        }
+    }
+}
+
+pub async fn entitle(args: EntitleArgs) -> Result<()> {
+    let term = Term::parse(&args.term)?;
+    let policies = policies(args.policy.as_deref())?;
+    let store = open(&args.db).await?;
+    store.migrate().await.context("数据库结构升级失败")?;
+    if let Some(key) = &args.explain {
+        let text = zizhu_app::explain_student(&store, term, &policies, key).await?;
+        say!("{text}");
+        return Ok(());
+    }
+    let opts = zizhu_app::EntitleOptions {
+        dry_run: args.dry_run,
+        actor: args.actor.clone(),
+    };
+    let report = zizhu_app::entitle_term(&store, term, &policies, &opts).await?;
+    say!("{report}");
     Ok(())
 }
 
