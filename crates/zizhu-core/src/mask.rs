@@ -39,6 +39,19 @@ pub fn mask_id(s: &str) -> String {
     }
 }
 
+/// A 全国学籍号 with the ID number it carries masked
+/// (`G431126********0017`): a G-number is the letter plus the student's ID
+/// number, so showing it whole would reveal the ID.
+pub fn mask_student_no(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) if first.is_ascii_alphabetic() => {
+            format!("{first}{}", mask_id(chars.as_str()))
+        }
+        _ => mask_id(s),
+    }
+}
+
 /// `622848********9012`; invalid input is masked the same way by position.
 pub fn mask_bank(s: &str) -> String {
     match BankCard::parse(s) {
@@ -179,5 +192,23 @@ mod tests {
         check("张", "*");
         check("", "");
         check("JOHN", "J***");
+    }
+}
+
+#[cfg(test)]
+mod student_no_tests {
+    use super::mask_student_no;
+
+    #[test]
+    fn student_numbers_hide_the_id_they_carry() {
+        for (input, expected) in [
+            ("G431126201209010017", "G431126********0017"),
+            ("L4311262012090100", "L431126******0100"),
+            ("431126201209010017", "431126********0017"),
+            ("", ""),
+            ("G", "G"),
+        ] {
+            assert_eq!(mask_student_no(input), expected, "{input}");
+        }
     }
 }

@@ -541,7 +541,13 @@ fn student_line(
         p.ethnicity.clone().unwrap_or_default(),
         e.student_no
             .as_ref()
-            .map(|x| x.as_str().to_string())
+            .map(|x| {
+                if masked {
+                    zizhu_core::mask::mask_student_no(x.as_str())
+                } else {
+                    x.as_str().to_string()
+                }
+            })
             .unwrap_or_default(),
         yes(e.boarding).to_string(),
         e.status.label().to_string(),

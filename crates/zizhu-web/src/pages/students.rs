@@ -171,13 +171,7 @@ pub(crate) struct StudentLine {
 
 /// A 学籍号 with the ID number it carries masked (`G431126********0017`).
 pub(crate) fn mask_student_no(no: &str) -> String {
-    let mut chars = no.chars();
-    match chars.next() {
-        Some(first) if first.is_ascii_alphabetic() => {
-            format!("{first}{}", mask_id(Some(chars.as_str())))
-        }
-        _ => mask_id(Some(no)),
-    }
+    zizhu_core::mask::mask_student_no(no)
 }
 
 /// The hardship of a household in words (建档立卡·未脱贫、低保).
