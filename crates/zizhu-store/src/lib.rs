@@ -38,6 +38,8 @@ mod read;
 mod records;
 mod schema;
 mod store;
+#[cfg(feature = "pg-tests")]
+pub mod testing;
 mod write;
 
 pub use access::{BatchUpload, NewSession, Session, UnmaskEntry, UnmaskRecord, User, UserRecord};

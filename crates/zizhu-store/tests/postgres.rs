@@ -9,54 +9,16 @@
 
 mod suite;
 
-use sqlx::Connection;
 use std::future::Future;
-use zizhu_store::{Backend, Store};
-
-const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
-
-fn pg_url() -> String {
-    std::env::var("ZIZHU_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_URL.to_string())
-}
-
-/// Runs one DDL statement on its own connection (schema setup and cleanup).
-async fn admin(url: &str, sql: String) {
-    let mut conn = sqlx::PgConnection::connect(url).await.unwrap_or_else(|e| {
-        panic!(
-            "PostgreSQL 不可达（{}）：{e}。请启动数据库，或用 ZIZHU_TEST_PG_URL 指定地址",
-            zizhu_store::mask_url(url)
-        )
-    });
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-        .execute(&mut conn)
-        .await
-        .expect("执行测试模式的管理语句");
-    conn.close().await.ok();
-}
+use zizhu_store::Store;
+use zizhu_store::testing::{drop_pg_schema, pg_url, run_in_fresh_pg_schema};
 
 async fn run<F, Fut>(name: &str, test: F)
 where
     F: FnOnce(Store) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let url = pg_url();
-    // The name is a test function's name plus the process id: a plain
-    // identifier, unique among concurrently running test binaries.
-    let schema = format!("zt_{}_{}", std::process::id(), name);
-    let schema = &schema[..schema.len().min(63)];
-    admin(&url, format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")).await;
-    let store = Store::connect_pg_schema(&url, schema)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL 不可达或无法建立测试模式：{e}"));
-    assert_eq!(store.backend(), Backend::Postgres);
-    // The body runs as its own task so that a failing assertion still lets
-    // the schema be dropped below before the failure is re-raised.
-    let outcome = tokio::spawn(test(store.clone())).await;
-    store.close().await;
-    admin(&url, format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")).await;
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    run_in_fresh_pg_schema("zt", name, test).await;
 }
 
 suite::storage_tests!(run);
@@ -68,7 +30,7 @@ async fn schemas_are_isolated() {
     let a_name = format!("zt_{}_iso_a", std::process::id());
     let b_name = format!("zt_{}_iso_b", std::process::id());
     for s in [&a_name, &b_name] {
-        admin(&url, format!("DROP SCHEMA IF EXISTS \"{s}\" CASCADE")).await;
+        drop_pg_schema(&url, s).await;
     }
     let a = Store::connect_pg_schema(&url, &a_name).await.unwrap();
     let b = Store::connect_pg_schema(&url, &b_name).await.unwrap();
@@ -86,7 +48,7 @@ async fn schemas_are_isolated() {
     a.close().await;
     b.close().await;
     for s in [&a_name, &b_name] {
-        admin(&url, format!("DROP SCHEMA IF EXISTS \"{s}\" CASCADE")).await;
+        drop_pg_schema(&url, s).await;
     }
     assert_eq!((counts.0.unwrap(), counts.1.unwrap()), (1, 0));
 }
