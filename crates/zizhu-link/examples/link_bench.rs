@@ -5,6 +5,7 @@
 //! cargo run --release -p zizhu-link --example link_bench -- 100k        # 100k × 30k
 //! cargo run --release -p zizhu-link --example link_bench -- 1m          # 1M × 300k
 //! cargo run --release -p zizhu-link --example link_bench -- 100k --write /tmp/lists
+//! cargo run --release -p zizhu-link --example link_bench -- 100k --write /tmp/lists --no-link
 //! cargo run --release -p zizhu-link --example link_bench -- LEFT.csv RIGHT.csv [--out LINKS.csv]
 //! ```
 //!
@@ -68,7 +69,8 @@ fn main() {
                     "1m" => (1_000_000, 300_000),
                     other => panic!("unknown size {other}: use small, 100k or 1m"),
                 };
-                run_generated(l, r, value_of("--write").as_deref(), &config);
+                let link_too = !args.iter().any(|a| a == "--no-link");
+                run_generated(l, r, value_of("--write").as_deref(), link_too, &config);
             }
         }
     }
@@ -189,6 +191,7 @@ fn run_generated(
     left_persons: usize,
     right_persons: usize,
     write: Option<&str>,
+    link_too: bool,
     config: &LinkConfig,
 ) {
     let t = Instant::now();
@@ -205,6 +208,9 @@ fn run_generated(
     );
     if let Some(dir) = write {
         write_lists(dir, &lists);
+    }
+    if !link_too {
+        return;
     }
     let t = Instant::now();
     let result = link(&lists.left, &lists.right, config);

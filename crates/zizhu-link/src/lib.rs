@@ -480,6 +480,17 @@ pub fn link(left: &[Record], right: &[Record], config: &LinkConfig) -> LinkResul
                         let tf = freq.of(freq.right[first]);
                         (model.weight(&c, &tf) >= cut).then_some((first, false))
                     }
+                    // The person is duplicated in both lists (l1–r1 and
+                    // l–r2 already linked): l–r is the same person when l
+                    // duplicates l1 and r duplicates r1.
+                    (Some(r1), Some(l1)) if r1 != s.right && l1 != s.left => {
+                        let (l1, r1) = (l1 as usize, r1 as usize);
+                        let same_left =
+                            model.weight(&compare(&lp[l1], &lp[l]), &freq.of(freq.left[l1]));
+                        let same_right =
+                            model.weight(&compare(&rp[r1], &rp[r]), &freq.of(freq.right[r1]));
+                        (same_left >= cut && same_right >= cut).then_some((l1, true))
+                    }
                     _ => None,
                 };
                 if let Some((first, is_left)) = dup {

@@ -60,7 +60,7 @@ pub fn prepare(record: &Record) -> Prepared {
         id_birth_date,
         sex,
         sex_from_id,
-        guardian: NameFeature::parse(&record.guardian_name),
+        guardian: NameFeature::parse_guardian(&record.guardian_name),
         address: AddressFeature::parse(&record.address),
     }
 }
@@ -91,7 +91,10 @@ impl IdFeature {
     /// Parses an ID cell. `field_date` (from the birth-date column) decides
     /// the century of a 15-digit legacy number when both readings are valid.
     pub fn parse(raw: &str, field_date: Option<DateParts>) -> IdFeature {
-        let text = normalize_id_text(raw);
+        let mut text = normalize_id_text(raw);
+        if let Some(digits) = expand_scientific(&text) {
+            text = digits;
+        }
         if text.is_empty() {
             return IdFeature::default();
         }
@@ -226,6 +229,28 @@ pub fn normalize_id_text(raw: &str) -> String {
         .collect()
 }
 
+/// The digits of an ID number that went through a spreadsheet as a number
+/// and came out in scientific notation (`4.31126200803051E+17`): the first
+/// 15 digits survive, the rest are lost and written as zeros, so the result
+/// never passes the check digit but still carries area and birth date.
+fn expand_scientific(text: &str) -> Option<String> {
+    let (mantissa, exp) = text.split_once('E')?;
+    let exp: usize = exp.strip_prefix('+').unwrap_or(exp).parse().ok()?;
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if !(14..=17).contains(&exp)
+        || int.len() != 1
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        || frac.len() > exp
+    {
+        return None;
+    }
+    let mut out = format!("{int}{frac}");
+    while out.len() < exp + 1 {
+        out.push('0');
+    }
+    Some(out)
+}
+
 fn to_digits(s: &str) -> Option<IdDigits> {
     s.as_bytes().try_into().ok()
 }
@@ -310,6 +335,9 @@ pub fn parse_date(raw: &str) -> Option<DateParts> {
     if let Ok(d) = Date::parse(text) {
         return DateParts::from_date(d);
     }
+    if let Some(arabic) = chinese_numeral_date(text) {
+        return parse_date(&arabic);
+    }
     let groups: Vec<&str> = text
         .split(|c: char| !c.is_ascii_digit())
         .filter(|g| !g.is_empty())
@@ -334,6 +362,62 @@ pub fn parse_date(raw: &str) -> Option<DateParts> {
         [ym] if ym.len() == 6 => partial(num(&ym[..4])?, num(&ym[4..])?),
         [y] if y.len() == 4 => partial(num(y)?, 0),
         _ => None,
+    }
+}
+
+/// `二〇〇八年三月五日` → `2008年3月5日`: the year digit by digit, month and
+/// day as numbers with 十 (十二, 二十五, 三十一). `None` when the text has no
+/// Chinese numerals or does not read as a date.
+fn chinese_numeral_date(text: &str) -> Option<String> {
+    const DIGITS: &str = "〇一二三四五六七八九";
+    let digit = |c: char| match c {
+        '零' | 'O' | 'o' => Some(0),
+        _ => DIGITS.chars().position(|d| d == c),
+    };
+    if !text
+        .chars()
+        .any(|c| DIGITS.contains(c) || c == '零' || c == '十')
+    {
+        return None;
+    }
+    let (year, rest) = text.split_once('年')?;
+    let year: String = year
+        .trim()
+        .chars()
+        .map(|c| {
+            c.to_digit(10)
+                .and_then(|d| usize::try_from(d).ok())
+                .or_else(|| digit(c))
+                .map(|d| char::from(b'0' + u8::try_from(d).unwrap_or(0)))
+        })
+        .collect::<Option<String>>()?;
+    let number = |s: &str| -> Option<usize> {
+        let s = s.trim();
+        if let Ok(n) = s.parse() {
+            return Some(n);
+        }
+        let chars: Vec<char> = s.chars().collect();
+        match chars.as_slice() {
+            ['十'] => Some(10),
+            [d] => digit(*d),
+            ['十', d] => Some(10 + digit(*d)?),
+            [t, '十'] => Some(digit(*t)? * 10),
+            [t, '十', d] => Some(digit(*t)? * 10 + digit(*d)?),
+            _ => None,
+        }
+    };
+    match rest.split_once('月') {
+        Some((month, day)) => {
+            let day = day.trim().trim_end_matches(['日', '号']);
+            let month = number(month)?;
+            if day.is_empty() {
+                Some(format!("{year}年{month}月"))
+            } else {
+                Some(format!("{year}年{month}月{}日", number(day)?))
+            }
+        }
+        None if rest.trim().is_empty() => Some(year),
+        None => None,
     }
 }
 
@@ -434,6 +518,13 @@ impl NameFeature {
         }
     }
 
+    /// Normalises a guardian cell, which clerks fill with more than a name:
+    /// a role label (`父：张伟`, `母亲李娟`, `张伟（父亲）`) is dropped, and of
+    /// two guardians (`张伟、李娟`, `张伟/李娟`) the first is kept.
+    pub fn parse_guardian(raw: &str) -> NameFeature {
+        NameFeature::parse(&guardian_text(raw))
+    }
+
     /// Whether the cell was empty.
     pub fn is_missing(&self) -> bool {
         self.chars.is_empty()
@@ -482,6 +573,70 @@ impl NameFeature {
             .map(|(&c, &s)| syllable::spelling(s).chars().next().unwrap_or(c))
             .collect()
     }
+}
+
+/// Role words written before or after a guardian's name, longest first.
+const GUARDIAN_ROLES: &[&str] = &[
+    "法定监护人",
+    "外祖父",
+    "外祖母",
+    "监护人",
+    "父亲",
+    "母亲",
+    "爸爸",
+    "妈妈",
+    "祖父",
+    "祖母",
+    "爷爷",
+    "奶奶",
+    "外公",
+    "外婆",
+    "哥哥",
+    "姐姐",
+    "叔叔",
+    "伯父",
+    "舅舅",
+    "姑姑",
+    "父",
+    "母",
+];
+
+/// The first guardian's name in a guardian cell, without role labels.
+/// A one-character role (父, 母) is taken off only when a name of at least
+/// two characters remains, so the rare surname 母 survives.
+pub fn guardian_text(raw: &str) -> String {
+    let folded: String = raw.chars().map(halfwidth).collect();
+    for part in folded.split(['、', ',', '，', '/', ';', '；', '|', '\\']) {
+        let mut t = part.trim();
+        // A role in brackets after the name: 张伟（父亲）, 张伟(母).
+        for (open, close) in [('(', ')'), ('（', '）'), ('[', ']'), ('【', '】')] {
+            if let Some(body) = t.strip_suffix(close)
+                && let Some(at) = body.rfind(open)
+                && GUARDIAN_ROLES.contains(&body[at + open.len_utf8()..].trim())
+            {
+                t = body[..at].trim();
+            }
+        }
+        // A role before the name: 父：张伟, 母亲 李娟, 监护人张伟.
+        for role in GUARDIAN_ROLES {
+            if let Some(rest) = t.strip_prefix(role) {
+                let rest = rest
+                    .trim_start_matches([':', '：', ' ', '\u{3000}', '-'])
+                    .trim();
+                let labelled = rest.len() < t.len() - role.len();
+                if rest.is_empty() {
+                    t = rest; // a role and no name
+                } else if rest.chars().count() >= 2 || labelled {
+                    t = rest;
+                }
+                break;
+            }
+        }
+        if t.chars().any(char::is_alphanumeric) {
+            return t.to_string();
+        }
+    }
+    String::new()
 }
 
 // ---------------------------------------------------------------------------
