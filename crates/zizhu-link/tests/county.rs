@@ -229,7 +229,7 @@ fn read_table(path: &Path, encoding: CsvEncoding) -> Vec<BTreeMap<String, String
     };
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_reader(text[start..].as_bytes());
+        .from_reader(&text.as_bytes()[start..]);
     let headers: Vec<String> = rdr
         .headers()
         .expect("header")

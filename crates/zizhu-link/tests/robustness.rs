@@ -283,7 +283,7 @@ fn chinese_number(n: u32) -> String {
         1..=9 => d(n).to_string(),
         10 => "十".to_string(),
         11..=19 => format!("十{}", d(n - 10)),
-        _ if n % 10 == 0 => format!("{}十", d(n / 10)),
+        _ if n.is_multiple_of(10) => format!("{}十", d(n / 10)),
         _ => format!("{}十{}", d(n / 10), d(n % 10)),
     }
 }
