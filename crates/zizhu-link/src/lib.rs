@@ -35,8 +35,8 @@ pub use compare::{
 };
 pub use model::{Explanation, FieldParams, Model, TWIN_GUARD, Term, TermFrequencies, vetoed};
 pub use normalize::{
-    AddressFeature, DateParts, IdDigits, IdFeature, NameFeature, Prepared, parse_date, parse_sex,
-    prepare, prepare_all,
+    AddressFeature, DateParts, IdDigits, IdFeature, NameFeature, Prepared, guardian_text,
+    parse_date, parse_sex, prepare, prepare_all,
 };
 pub use record::{LinkError, Record, read_csv, write_links_csv};
 

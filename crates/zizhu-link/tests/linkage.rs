@@ -133,3 +133,48 @@ fn empty_and_blank_lists_link_nothing() {
     let result = link(&[blank("L1"), blank("L2")], &[blank("R1")], &config);
     assert!(result.links.is_empty(), "{:?}", result.links);
 }
+
+#[test]
+fn a_person_duplicated_in_both_lists_links_every_pair_of_rows() {
+    let mut lists = make_lists(&Spec::small(5));
+    // Persons that appear exactly once in each list, with all their fields,
+    // each copied a second time into both lists.
+    let once = |persons: &[u32], p: u32| persons.iter().filter(|&&q| q == p).count() == 1;
+    let chosen: Vec<(usize, usize)> = lists
+        .left_person
+        .iter()
+        .enumerate()
+        .filter_map(|(l, &p)| {
+            let r = lists.right_person.iter().position(|&q| q == p)?;
+            (once(&lists.left_person, p) && once(&lists.right_person, p)).then_some((l, r))
+        })
+        .filter(|&(l, r)| {
+            let full = |x: &zizhu_link::Record| {
+                !x.id_number.is_empty() && !x.birth_date.is_empty() && !x.name.is_empty()
+            };
+            full(&lists.left[l]) && full(&lists.right[r])
+        })
+        .take(20)
+        .collect();
+    assert_eq!(chosen.len(), 20);
+    let mut expected = Vec::new();
+    for &(l, r) in &chosen {
+        let mut l2 = lists.left[l].clone();
+        l2.record_id.push_str("-dup");
+        let mut r2 = lists.right[r].clone();
+        r2.record_id.push_str("-dup");
+        lists.left.push(l2);
+        lists.right.push(r2);
+        let (l2, r2) = (lists.left.len() - 1, lists.right.len() - 1);
+        expected.extend([(l, r), (l, r2), (l2, r), (l2, r2)]);
+    }
+    let result = link(&lists.left, &lists.right, &LinkConfig::default());
+    let linked: HashSet<(usize, usize)> = pairs(&result).into_iter().collect();
+    let missing: Vec<_> = expected.iter().filter(|p| !linked.contains(p)).collect();
+    assert!(
+        missing.is_empty(),
+        "missing {} of {}: {missing:?}",
+        missing.len(),
+        expected.len()
+    );
+}
