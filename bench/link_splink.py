@@ -355,8 +355,8 @@ def main():
     con.execute(f"SET threads = {a.threads}")
     db = DuckDBAPI(connection=con)
     linker = Linker(
-        [db.register(left, dataset_display_name="left"),
-         db.register(right, dataset_display_name="right")],
+        [db.register(left, dataset_display_name="list_left"),
+         db.register(right, dataset_display_name="list_right")],
         settings(),
         log_level=30,
     )
@@ -376,7 +376,7 @@ def main():
     pred = linker.inference.predict(threshold_match_probability=0.01).as_pandas_dataframe()
     pred = pred[["unique_id_l", "unique_id_r", "source_dataset_l",
                  "match_weight", "match_probability"]]
-    flip = pred["source_dataset_l"] != "left"
+    flip = pred["source_dataset_l"] != "list_left"
     pred.loc[flip, ["unique_id_l", "unique_id_r"]] = pred.loc[
         flip, ["unique_id_r", "unique_id_l"]].to_numpy()
     t3 = time.time()
