@@ -38,9 +38,9 @@ py="$venv/bin/python"
 
 echo "building (release) …" >&2
 cargo build --release -q -p zizhu
-cargo build --release -q -p zizhu-link --example link_bench
 zizhu="$CARGO_TARGET_DIR/release/zizhu"
 gen="$CARGO_TARGET_DIR/release/examples/link_bench"
+gen_built=0
 
 # Runs one timed command; prints "wall_s cpu_s peak_rss_kb".
 timed() {
@@ -82,6 +82,10 @@ table=()
 for size in $sizes; do
   dir="$work/$size"
   if [ ! -s "$dir/truth.csv" ]; then
+    if [ "$gen_built" = 0 ]; then
+      cargo build --release -q -p zizhu-link --example link_bench
+      gen_built=1
+    fi
     echo "generating $size lists in $dir …" >&2
     "$gen" "$size" --write "$dir" --no-link >&2
   fi
