@@ -449,7 +449,10 @@ fn selection_condition(which: EntitlementSelection) -> Expr {
 }
 
 /// `entitlements AS en` of a term within a scope.
-pub(crate) fn entitlements_in_scope(term: &Term, scope: &Scope) -> Result<SelectStatement, StoreError> {
+pub(crate) fn entitlements_in_scope(
+    term: &Term,
+    scope: &Scope,
+) -> Result<SelectStatement, StoreError> {
     scope.check()?;
     let mut q = Query::select();
     q.from_as("entitlements", "en")

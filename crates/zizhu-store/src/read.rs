@@ -73,13 +73,15 @@ impl Scope {
             Scope::All => None,
             // A sub-select rather than the joined school's column, so the
             // database can narrow enrollments by their school code.
-            Scope::Township(t) => Some(Expr::col(("e", "school_code")).in_subquery(
-                Query::select()
-                    .column("code")
-                    .from("schools")
-                    .and_where(Expr::col("township_code").eq(t.as_str()))
-                    .to_owned(),
-            )),
+            Scope::Township(t) => Some(
+                Expr::col(("e", "school_code")).in_subquery(
+                    Query::select()
+                        .column("code")
+                        .from("schools")
+                        .and_where(Expr::col("township_code").eq(t.as_str()))
+                        .to_owned(),
+                ),
+            ),
             Scope::School(c) => Some(Expr::col(("e", "school_code")).eq(c.as_str())),
             Scope::Classes { school, classes } => Some(
                 Expr::col(("e", "school_code"))

@@ -302,10 +302,6 @@ pub(crate) const AUDIT_LOG: TableDef = TableDef {
 };
 
 /// One schema statement of a migration.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "a few dozen statements are built once per migrate call"
-)]
 pub(crate) enum Ddl {
     Table(TableCreateStatement),
     Index(IndexCreateStatement),

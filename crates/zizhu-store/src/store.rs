@@ -213,6 +213,25 @@ impl Store {
         Ok(())
     }
 
+    /// Refreshes the statistics the database plans queries with, after a
+    /// large import: PostgreSQL runs `ANALYZE` (a server may run without
+    /// autovacuum), SQLite a sampled `ANALYZE` (`analysis_limit`, so it
+    /// takes well under a second at a million rows).
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        let mut c = self.pool.acquire().await?;
+        let mut conn = c.conn();
+        let statements: &[&str] = match self.backend() {
+            Backend::Sqlite => &["PRAGMA analysis_limit = 1000", "ANALYZE"],
+            Backend::Postgres => &["ANALYZE"],
+        };
+        for sql in statements {
+            conn.execute_ddl((*sql).to_owned())
+                .await
+                .context("更新查询统计信息")?;
+        }
+        Ok(())
+    }
+
     /// Closes every connection; later calls fail.
     pub async fn close(&self) {
         self.pool.close().await;

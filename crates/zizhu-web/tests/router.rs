@@ -1097,7 +1097,10 @@ async fn the_person_page_shows_entitlements_with_their_trace_within_the_area() {
     for user in ["county", "town_a", "school_a", "teacher_a"] {
         let body = app.client(user).await.get(&li).await.text();
         assert!(body.contains("资助记录"), "{user}");
-        assert!(body.contains("P01「义务教育家庭经济困难学生生活补助」"), "{user}");
+        assert!(
+            body.contains("P01「义务教育家庭经济困难学生生活补助」"),
+            "{user}"
+        );
         assert!(body.contains("625.00") && body.contains("可发放"), "{user}");
         assert!(body.contains("资格条件「建档立卡 或 低保」成立"), "{user}");
         assert!(full_ids(&body).is_empty(), "{user}: {:?}", full_ids(&body));

@@ -12,7 +12,7 @@ use axum::response::Html;
 use serde::Deserialize;
 use zizhu_core::Fen;
 use zizhu_store::{
-    EntitlementGroup, EntitlementSelection, EntitlementTotal, EnrollmentStatus, PovertyFilter,
+    EnrollmentStatus, EntitlementGroup, EntitlementSelection, EntitlementTotal, PovertyFilter,
     Store, StudentFilter, StudentGroup,
 };
 

@@ -662,7 +662,9 @@ fn entitlement(
         township_code: Some(township.into()),
         class_name: Some(class.into()),
         out_of_county: false,
-        trace: format!("依据 P01：资格条件「建档立卡 或 低保」成立，所用事实：建档立卡=是（人员 {person_id}）。"),
+        trace: format!(
+            "依据 P01：资格条件「建档立卡 或 低保」成立，所用事实：建档立卡=是（人员 {person_id}）。"
+        ),
         change_reason: None,
     }
 }
@@ -702,8 +704,24 @@ pub async fn seed_entitlements(store: &Store, ids: &Ids) {
         .await
         .unwrap();
     for e in [
-        entitlement(ids.li, SCHOOL_A1, TOWN_A, "3（1）班", EntitlementStatus::Payable, None, 62_500),
-        entitlement(ids.wang, SCHOOL_A1, TOWN_A, "3（2）班", EntitlementStatus::Payable, None, 50_000),
+        entitlement(
+            ids.li,
+            SCHOOL_A1,
+            TOWN_A,
+            "3（1）班",
+            EntitlementStatus::Payable,
+            None,
+            62_500,
+        ),
+        entitlement(
+            ids.wang,
+            SCHOOL_A1,
+            TOWN_A,
+            "3（2）班",
+            EntitlementStatus::Payable,
+            None,
+            50_000,
+        ),
         entitlement(
             ids.zhao,
             SCHOOL_B1,
