@@ -167,8 +167,9 @@ fn text_cell(row: &crate::db::DbRow, column: &str) -> Result<String, StoreError>
 }
 
 impl Store {
-    /// How many students of a term the scope holds, narrowed by `filter`.
-    pub async fn count_students(
+    /// How many students of a term the scope holds, narrowed by `filter`,
+    /// counted by the database (see [`Store::count_students`]).
+    pub(crate) async fn count_students_uncached(
         &self,
         term: &Term,
         scope: &Scope,
@@ -187,8 +188,8 @@ impl Store {
     }
 
     /// A term's students in the scope, narrowed by `filter`, counted per
-    /// group, in key order.
-    pub async fn student_counts(
+    /// group by the database (see [`Store::student_counts`]).
+    pub(crate) async fn student_counts_uncached(
         &self,
         term: &Term,
         scope: &Scope,
@@ -220,9 +221,9 @@ impl Store {
             .collect()
     }
 
-    /// Every term that has enrollments, newest first. Term codes (`2018秋`,
-    /// `2019春`) sort in time order as text, so the database can order them.
-    pub async fn terms(&self) -> Result<Vec<Term>, StoreError> {
+    /// Every term that has enrollments, newest first, from the database
+    /// (see [`Store::terms`]).
+    pub(crate) async fn terms_uncached(&self) -> Result<Vec<Term>, StoreError> {
         let q = Query::select()
             .distinct()
             .column("term")
@@ -244,8 +245,29 @@ impl Store {
             .collect()
     }
 
-    /// The schools the scope covers, by township and code.
+    /// The schools the scope covers, by township and code, from the
+    /// directory kept between registry changes.
     pub async fn list_schools(&self, scope: &Scope) -> Result<Vec<School>, StoreError> {
+        scope.check()?;
+        Ok(self
+            .all_schools()
+            .await?
+            .iter()
+            .filter(|s| match scope {
+                Scope::All => true,
+                Scope::Township(t) => s.township_code.as_deref() == Some(t.as_str()),
+                Scope::School(c) | Scope::Classes { school: c, .. } => s.record.code.as_str() == c,
+            })
+            .cloned()
+            .collect())
+    }
+
+    /// The schools the scope covers, by township and code, from the
+    /// database.
+    pub(crate) async fn list_schools_uncached(
+        &self,
+        scope: &Scope,
+    ) -> Result<Vec<School>, StoreError> {
         let mut q = select_all(&schema::SCHOOLS);
         match scope {
             Scope::All => {}

@@ -449,7 +449,10 @@ fn selection_condition(which: EntitlementSelection) -> Expr {
 }
 
 /// `entitlements AS en` of a term within a scope.
-fn entitlements_in_scope(term: &Term, scope: &Scope) -> Result<SelectStatement, StoreError> {
+pub(crate) fn entitlements_in_scope(
+    term: &Term,
+    scope: &Scope,
+) -> Result<SelectStatement, StoreError> {
     scope.check()?;
     let mut q = Query::select();
     q.from_as("entitlements", "en")
@@ -817,79 +820,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// 人次 and amount of a term's payable entitlements or coverage gaps
-    /// within the scope, per group, in key order (policies in file order).
-    pub async fn entitlement_totals(
-        &self,
-        term: &Term,
-        scope: &Scope,
-        which: EntitlementSelection,
-        by: EntitlementGroup,
-    ) -> Result<Vec<EntitlementTotal>, StoreError> {
-        let mut q = entitlements_in_scope(term, scope)?;
-        q.and_where(selection_condition(which));
-        let key = match by {
-            EntitlementGroup::Policy => ("en", "policy_code"),
-            EntitlementGroup::Category => ("en", "category"),
-            EntitlementGroup::Township => ("en", "township_code"),
-            EntitlementGroup::School => ("en", "school_code"),
-            EntitlementGroup::Cause => ("en", "cause_kind"),
-        };
-        // PostgreSQL sums a BIGINT column into NUMERIC; the cast keeps the
-        // result an integer that both backends decode as i64.
-        q.expr_as(Expr::col(key), "k")
-            .expr_as(Func::count(Expr::col(("en", "id"))), "n")
-            .expr_as(
-                Func::cast_as(Func::sum(Expr::col(("en", "amount_fen"))), "BIGINT"),
-                "amount",
-            )
-            .expr_as(Func::min(Expr::col(("en", "policy_order"))), "ord")
-            .group_by_col(key);
-        match by {
-            EntitlementGroup::Policy => {
-                q.expr_as(Func::max(Expr::col(("en", "policy_name"))), "label");
-            }
-            EntitlementGroup::School => {
-                q.join_as(
-                    JoinType::LeftJoin,
-                    "schools",
-                    "s",
-                    Expr::col(("s", "code")).equals(("en", "school_code")),
-                )
-                .expr_as(Func::max(Expr::col(("s", "name"))), "label");
-            }
-            _ => {
-                q.expr_as(Expr::val(None::<String>), "label");
-            }
-        }
-        q.order_by(key, Order::Asc);
-        let mut totals = self
-            .read_all(&q, "汇总资助人次与金额")
-            .await?
-            .iter()
-            .map(|r| {
-                let label = match r.cell("label", Kind::Text)? {
-                    Cell::Text(t) => Some(t),
-                    _ => None,
-                };
-                Ok(EntitlementTotal {
-                    key: text_or_empty(r, "k")?,
-                    label,
-                    count: r.int("n")?,
-                    amount: Fen(r.int("amount")?),
-                    order: match r.cell("ord", Kind::Int)? {
-                        Cell::Int(i) => i,
-                        _ => 0,
-                    },
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        if by == EntitlementGroup::Policy {
-            totals.sort_by(|a, b| a.order.cmp(&b.order).then(a.key.cmp(&b.key)));
-        }
-        Ok(totals)
     }
 }
 

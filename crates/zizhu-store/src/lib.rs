@@ -37,6 +37,7 @@ mod error;
 mod read;
 mod records;
 mod schema;
+mod stats;
 mod store;
 #[cfg(feature = "pg-tests")]
 pub mod testing;
@@ -62,5 +63,5 @@ pub use records::{
     GuardianRecord, Household, HouseholdRecord, ImportRowRecord, NewBatch, Outcome, Person,
     PersonRecord, PovertyStatus, RegionRecord, RowOutcome, School, SchoolRecord, Upserted,
 };
-pub use store::{Store, mask_url};
+pub use store::{DEFAULT_MAX_CONNECTIONS, Store, mask_url};
 pub use write::{AuditContext, RollbackSummary, WriteTx};

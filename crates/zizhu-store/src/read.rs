@@ -66,11 +66,22 @@ impl Scope {
         }
     }
 
-    /// The condition on `enrollments AS e LEFT JOIN schools AS s`.
+    /// The condition on `enrollments AS e` (which may be joined with
+    /// `schools AS s`).
     pub(crate) fn condition(&self) -> Option<Expr> {
         match self {
             Scope::All => None,
-            Scope::Township(t) => Some(Expr::col(("s", "township_code")).eq(t.as_str())),
+            // A sub-select rather than the joined school's column, so the
+            // database can narrow enrollments by their school code.
+            Scope::Township(t) => Some(
+                Expr::col(("e", "school_code")).in_subquery(
+                    Query::select()
+                        .column("code")
+                        .from("schools")
+                        .and_where(Expr::col("township_code").eq(t.as_str()))
+                        .to_owned(),
+                ),
+            ),
             Scope::School(c) => Some(Expr::col(("e", "school_code")).eq(c.as_str())),
             Scope::Classes { school, classes } => Some(
                 Expr::col(("e", "school_code"))
@@ -320,8 +331,9 @@ pub(crate) fn apply_student_filter(
         q.and_where(Expr::col(("e", "school_code")).eq(code.as_str()));
     }
     if let Some(t) = &filter.township_code {
-        Scope::Township(t.clone()).check()?;
-        q.and_where(Expr::col(("s", "township_code")).eq(t.as_str()));
+        let township = Scope::Township(t.clone());
+        township.check()?;
+        q.and_where_option(township.condition());
     }
     if let Some(stage) = filter.stage {
         q.and_where(Expr::col(("e", "stage")).eq(stage.label()));

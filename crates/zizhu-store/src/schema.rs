@@ -12,8 +12,8 @@
 
 use crate::db::{Backend, Kind};
 use sea_query::{
-    ColumnDef, ForeignKey, Index, IndexCreateStatement, PostgresQueryBuilder, SqliteQueryBuilder,
-    Table, TableCreateStatement,
+    ColumnDef, Expr, ForeignKey, Index, IndexCreateStatement, InsertStatement,
+    PostgresQueryBuilder, Query, SqliteQueryBuilder, Table, TableCreateStatement,
 };
 
 /// One column of an audited table.
@@ -302,13 +302,11 @@ pub(crate) const AUDIT_LOG: TableDef = TableDef {
 };
 
 /// One schema statement of a migration.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "a few dozen statements are built once per migrate call"
-)]
 pub(crate) enum Ddl {
     Table(TableCreateStatement),
     Index(IndexCreateStatement),
+    /// A row a new table must start with (literal values only).
+    Seed(InsertStatement),
 }
 
 impl Ddl {
@@ -318,6 +316,8 @@ impl Ddl {
             (Ddl::Table(t), Backend::Postgres) => t.build(PostgresQueryBuilder),
             (Ddl::Index(i), Backend::Sqlite) => i.build(SqliteQueryBuilder),
             (Ddl::Index(i), Backend::Postgres) => i.build(PostgresQueryBuilder),
+            (Ddl::Seed(q), Backend::Sqlite) => q.to_string(SqliteQueryBuilder),
+            (Ddl::Seed(q), Backend::Postgres) => q.to_string(PostgresQueryBuilder),
         }
     }
 }
@@ -350,6 +350,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 4,
         name: "按学期分页读取学籍、资助名单和计算所用事实的索引",
         statements: crate::entitlements::m0004_entitlement_paging,
+    },
+    Migration {
+        version: 5,
+        name: "登记信息变更计数",
+        statements: m0005_registry_version,
     },
 ];
 
@@ -810,6 +815,28 @@ fn m0002_access() -> Vec<Ddl> {
             &["term", "school_code", "grade", "id"],
         ),
         index("idx_enrollments_student_no", "enrollments", &["student_no"]),
+    ]
+}
+
+/// Migration 5: the registry change counter that cached figures are
+/// checked against (see `stats.rs`). Every committed write transaction
+/// adds one, in the same transaction as its changes.
+fn m0005_registry_version() -> Vec<Ddl> {
+    vec![
+        Ddl::Table(
+            Table::create()
+                .table("registry_version")
+                .col(ColumnDef::new("id").big_integer().not_null().primary_key())
+                .col(int("version"))
+                .to_owned(),
+        ),
+        Ddl::Seed(
+            Query::insert()
+                .into_table("registry_version")
+                .columns(["id", "version"])
+                .values_panic([Expr::val(1_i64), Expr::val(0_i64)])
+                .to_owned(),
+        ),
     ]
 }
 

@@ -15,6 +15,10 @@ use std::time::Duration;
 /// Imports of a whole county list take seconds, so this is generous.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Connections a pool holds at most unless [`Store::connect_with`] says
+/// otherwise (sqlx's own default is 10).
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
+
 /// An arbitrary fixed key for the PostgreSQL advisory lock that serialises
 /// concurrent `migrate` calls (two web workers starting at once).
 const MIGRATION_LOCK_KEY: i64 = 0x7a69_7a68_7500_0001;
@@ -23,6 +27,8 @@ const MIGRATION_LOCK_KEY: i64 = 0x7a69_7a68_7500_0001;
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// Figures kept between registry changes (`stats.rs`), shared by clones.
+    figures: std::sync::Arc<crate::stats::Figures>,
 }
 
 /// Replaces the password of a database URL with `***` so the URL can be
@@ -83,11 +89,20 @@ impl Store {
     ///
     /// The database is not migrated; call [`Store::migrate`].
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Self::connect_with(url, DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// Opens the database at `url` like [`Store::connect`], with at most
+    /// `max_connections` connections in the pool (at least 1). A web server
+    /// under many concurrent requests wants more than the default, so that
+    /// requests queue for the CPU rather than for a connection.
+    pub async fn connect_with(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        let max = max_connections.max(1);
         if url.starts_with("sqlite:") {
-            Self::connect_sqlite(url).await
+            Self::connect_sqlite(url, max).await
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|e| connect_error(url, e))?;
-            Self::connect_postgres(url, options).await
+            Self::connect_postgres(url, options, max).await
         } else {
             Err(StoreError::UnsupportedUrl { url: mask_url(url) })
         }
@@ -118,10 +133,10 @@ impl Store {
         .context("创建 PostgreSQL 模式")?;
         conn.close().await.context("关闭临时连接")?;
         let options = options.options([("search_path", schema)]);
-        Self::connect_postgres(url, options).await
+        Self::connect_postgres(url, options, DEFAULT_MAX_CONNECTIONS).await
     }
 
-    async fn connect_sqlite(url: &str) -> Result<Store, StoreError> {
+    async fn connect_sqlite(url: &str, max_connections: u32) -> Result<Store, StoreError> {
         let in_memory = url.trim_start_matches("sqlite:").starts_with(":memory:");
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| connect_error(url, e))?
@@ -145,6 +160,7 @@ impl Store {
                 .await
         } else {
             SqlitePoolOptions::new()
+                .max_connections(max_connections)
                 .connect_with(
                     options
                         .create_if_missing(true)
@@ -155,22 +171,33 @@ impl Store {
         .map_err(|e| connect_error(url, e))?;
         Ok(Store {
             pool: Pool::Sqlite(pool),
+            figures: std::sync::Arc::default(),
         })
     }
 
-    async fn connect_postgres(url: &str, options: PgConnectOptions) -> Result<Store, StoreError> {
+    async fn connect_postgres(
+        url: &str,
+        options: PgConnectOptions,
+        max_connections: u32,
+    ) -> Result<Store, StoreError> {
         let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
             .map_err(|e| connect_error(url, e))?;
         Ok(Store {
             pool: Pool::Postgres(pool),
+            figures: std::sync::Arc::default(),
         })
     }
 
     pub(crate) fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    pub(crate) fn figures(&self) -> &crate::stats::Figures {
+        &self.figures
     }
 
     /// Which database this store talks to.
@@ -183,6 +210,25 @@ impl Store {
         let mut c = self.pool.acquire().await?;
         let q = Query::select().expr_as(Expr::val(1), "ok").to_owned();
         c.conn().fetch_all(&q, "检查数据库连接").await?;
+        Ok(())
+    }
+
+    /// Refreshes the statistics the database plans queries with, after a
+    /// large import: PostgreSQL runs `ANALYZE` (a server may run without
+    /// autovacuum), SQLite a sampled `ANALYZE` (`analysis_limit`, so it
+    /// takes well under a second at a million rows).
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        let mut c = self.pool.acquire().await?;
+        let mut conn = c.conn();
+        let statements: &[&str] = match self.backend() {
+            Backend::Sqlite => &["PRAGMA analysis_limit = 1000", "ANALYZE"],
+            Backend::Postgres => &["ANALYZE"],
+        };
+        for sql in statements {
+            conn.execute_ddl((*sql).to_owned())
+                .await
+                .context("更新查询统计信息")?;
+        }
         Ok(())
     }
 

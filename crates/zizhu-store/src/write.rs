@@ -122,7 +122,15 @@ impl WriteTx {
     }
 
     /// Makes every change of the transaction, and its audit entries, permanent.
-    pub async fn commit(self) -> Result<(), StoreError> {
+    ///
+    /// The registry change counter is raised in the same transaction, so
+    /// every reader that caches figures (`stats.rs`), in this process or
+    /// another one, sees that they are out of date from the moment the
+    /// changes are visible. On PostgreSQL the counter's row lock also orders
+    /// concurrent commits, so a counter value never stands for less than
+    /// every change committed before it.
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        crate::stats::bump_version(&mut self.conn()).await?;
         self.tx.commit().await
     }
 

@@ -532,11 +532,19 @@ async fn school_name(store: &Store, code: &str) -> Result<String, StoreError> {
 /// network must not open with a password printed in the manual.
 pub async fn create_demo_accounts(store: &Store) -> Result<Vec<DemoAccount>, AccountError> {
     let schools = store.list_schools(&Scope::All).await?;
-    // Prefer a school with a township, so the township account and the
-    // school account see related records.
+    // Prefer a township's 中心小学 (a primary school with a township, so
+    // the township account and the school account see related records and
+    // the school has the most aid work), else any primary school with a
+    // township, else any school with one. The directory lists a township's
+    // 幼儿园 first, which made a poor demonstration.
+    let with_township = |s: &&zizhu_store::School| s.township_code.is_some();
+    let primary = |s: &&zizhu_store::School| s.record.stages.contains(&zizhu_core::Stage::Primary);
     let school = schools
         .iter()
-        .find(|s| s.township_code.is_some())
+        .filter(with_township)
+        .find(|s| primary(s) && s.record.name.contains("中心小学"))
+        .or_else(|| schools.iter().filter(with_township).find(primary))
+        .or_else(|| schools.iter().find(with_township))
         .or(schools.first())
         .ok_or(AccountError::NoSchools)?;
     let school_code = school.record.code.as_str().to_owned();

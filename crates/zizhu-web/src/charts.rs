@@ -137,10 +137,21 @@ pub(crate) fn bars(title: &str, categories: &[String], series: &[Series<'_>]) ->
                 ty = y - 4
             );
         }
+        // A label wider than its band is cut (12 px a character) so that
+        // neighbours do not overlap; the bar's tooltip has the whole name.
+        let fits = usize::try_from(band / 12).unwrap_or(1).max(2);
+        let shown: String = if cat.chars().count() > fits {
+            cat.chars()
+                .take(fits - 1)
+                .chain(std::iter::once('…'))
+                .collect()
+        } else {
+            cat.clone()
+        };
         let _ = write!(
             svg,
             r#"<text x="{tx}" y="{ty}" text-anchor="middle" class="chart-label">{}</text>"#,
-            esc(cat),
+            esc(&shown),
             tx = left + ci * band + band / 2,
             ty = top + plot_h + 18
         );

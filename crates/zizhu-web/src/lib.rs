@@ -220,6 +220,19 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
             }
         }
     });
+    // The registry's sums are rebuilt in the background when it changed
+    // (an import, perhaps by the CLI in another process), so a visitor
+    // rarely waits for them; between changes this is one tiny query.
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(15));
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.warm_figures().await {
+                tracing::warn!(error = %e, "预先汇总统计数据失败");
+            }
+        }
+    });
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

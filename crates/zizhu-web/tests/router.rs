@@ -9,7 +9,10 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::*;
-use zizhu_store::{AuditFilter, NewSession, Scope, Store};
+use zizhu_store::{
+    AuditContext, AuditFilter, EnrollmentRecord, EnrollmentStatus, NewSession, PersonRecord, Scope,
+    Store,
+};
 use zizhu_web::{AppState, router};
 
 // ---------------------------------------------------------------- basics
@@ -974,6 +977,151 @@ async fn the_dashboard_counts_the_users_area_with_svg_charts() {
     }
     let body = app.client("county").await.get("/").await.text();
     assert!(body.contains("天堂镇") && body.contains("九疑瑶族乡"));
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_aid_and_coverage_of_the_users_area() {
+    let app = app().await;
+    let figure = |body: &str, label: &str| -> String {
+        let at = body
+            .find(&format!("<span class=\"label\">{label}</span>"))
+            .unwrap_or_else(|| panic!("no figure {label}"));
+        let start = body[..at].rfind("class=\"num\">").unwrap() + "class=\"num\">".len();
+        body[start..start + body[start..].find('<').unwrap()].to_owned()
+    };
+    // Before any computation the page says how to get one.
+    let body = app.client("county").await.get("/").await.text();
+    assert!(body.contains("尚未保存资助计算结果"), "{body}");
+    assert!(!body.contains("资助人次（可发放）"));
+
+    seed_entitlements(&app.store, &app.ids).await;
+    for (user, paid, paid_yuan, gaps, gap_yuan, coverage) in [
+        ("county", "2", "1,125.00", "1", "625.00", "66.7%"),
+        ("leader", "2", "1,125.00", "1", "625.00", "66.7%"),
+        ("town_a", "2", "1,125.00", "0", "0.00", "100.0%"),
+        ("school_a", "2", "1,125.00", "0", "0.00", "100.0%"),
+        ("teacher_a", "1", "625.00", "0", "0.00", "100.0%"),
+        ("school_b", "0", "0.00", "1", "625.00", "0.0%"),
+    ] {
+        let body = app.client(user).await.get("/").await.text();
+        assert_eq!(figure(&body, "资助人次（可发放）"), paid, "{user}");
+        assert_eq!(figure(&body, "资助金额（元）"), paid_yuan, "{user}");
+        assert_eq!(figure(&body, "应享未享人次"), gaps, "{user}");
+        assert_eq!(figure(&body, "应享未享金额（元）"), gap_yuan, "{user}");
+        assert_eq!(figure(&body, "覆盖率（已享/应享）"), coverage, "{user}");
+        assert!(body.contains("各项资助人次"), "{user}");
+        assert!(body.contains("义务教育家庭经济困难学生生活补助"), "{user}");
+        assert!(body.contains("湖南2018秋.toml"), "{user}");
+        // No student's name or number is on the dashboard.
+        assert!(!body.contains("李小龙") && !body.contains("赵四"), "{user}");
+        assert!(full_ids(&body).is_empty(), "{user}");
+    }
+    let body = app.client("county").await.get("/").await.text();
+    assert!(body.contains("应享未享的原因") && body.contains("无银行账户"));
+}
+
+#[tokio::test]
+async fn the_dashboard_follows_every_registry_change() {
+    let app = app().await;
+    let students = |body: &str| -> String {
+        let at = body.find("<span class=\"label\">在籍学生</span>").unwrap();
+        let start = body[..at].rfind("class=\"num\">").unwrap() + "class=\"num\">".len();
+        body[start..start + body[start..].find('<').unwrap()].to_owned()
+    };
+    let county = app.client("county").await;
+    assert_eq!(students(&county.get("/").await.text()), "4");
+    // A write through another handle on the same database, as a CLI import
+    // in another process would make: the cached sums must not survive it.
+    let url = format!("sqlite://{}/web.sqlite", app.dir.path().display());
+    let other = Store::connect(&url).await.unwrap();
+    let mut tx = other
+        .begin_write(AuditContext {
+            actor: "导入程序".into(),
+            reason: "测试：另一进程写入".into(),
+            batch_id: None,
+        })
+        .await
+        .unwrap();
+    let p = tx
+        .upsert_person(
+            &PersonRecord {
+                id_number: Some(id(555)),
+                name: zizhu_core::PersonName::parse("孙六").unwrap(),
+                sex: None,
+                birth_date: None,
+                ethnicity: None,
+                disability_category: None,
+                disability_level: None,
+                orphan: false,
+                left_behind: false,
+                martyr_child: false,
+                address: None,
+            },
+            None,
+        )
+        .await
+        .unwrap()
+        .id;
+    tx.upsert_enrollment(
+        &EnrollmentRecord {
+            person_id: p,
+            term: zizhu_core::Term::parse(TERM).unwrap(),
+            school_code: Some(zizhu_core::SchoolCode::parse(SCHOOL_B1).unwrap()),
+            grade: zizhu_core::Grade::new(zizhu_core::Stage::Primary, 1).unwrap(),
+            class_name: None,
+            boarding: false,
+            status: EnrollmentStatus::Studying,
+            out_of_county: false,
+            out_of_county_place: None,
+            student_no: None,
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(students(&county.get("/").await.text()), "5");
+    let b = app.client("school_b").await;
+    assert_eq!(students(&b.get("/").await.text()), "2");
+    let list = b.get("/students?stage=小学").await.text();
+    assert!(list.contains("孙六"), "{list}");
+    assert!(list.contains("共 <strong>2</strong> 名学生"), "{list}");
+}
+
+#[tokio::test]
+async fn the_person_page_shows_entitlements_with_their_trace_within_the_area() {
+    let app = app().await;
+    seed_entitlements(&app.store, &app.ids).await;
+    let li = format!("/persons/{}", app.ids.li);
+    let zhao = format!("/persons/{}", app.ids.zhao);
+    for user in ["county", "town_a", "school_a", "teacher_a"] {
+        let body = app.client(user).await.get(&li).await.text();
+        assert!(body.contains("资助记录"), "{user}");
+        assert!(
+            body.contains("P01「义务教育家庭经济困难学生生活补助」"),
+            "{user}"
+        );
+        assert!(body.contains("625.00") && body.contains("可发放"), "{user}");
+        assert!(body.contains("资格条件「建档立卡 或 低保」成立"), "{user}");
+        assert!(full_ids(&body).is_empty(), "{user}: {:?}", full_ids(&body));
+    }
+    let body = app.client("county").await.get(&zhao).await.text();
+    assert!(body.contains("受阻：没有登记资助卡"), "{body}");
+    assert!(body.contains("应享未享"));
+    // Another area's student, and their entitlements, do not exist.
+    for (user, path) in [("school_a", &zhao), ("school_b", &li), ("town_a", &zhao)] {
+        let r = app.client(user).await.get(path).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{user} {path}");
+        assert!(!r.text().contains("资格条件"), "{user} {path}");
+    }
+    // A student without entitlements says so.
+    let body = app
+        .client("county")
+        .await
+        .get(&format!("/persons/{}", app.ids.zhang))
+        .await
+        .text();
+    assert!(body.contains("没有资助记录"), "{body}");
 }
 
 // -------------------------------------------------------------- imports

@@ -379,6 +379,14 @@ pub struct ServeArgs {
     /// 网站经 https 访问时打开：会话 Cookie 只经加密连接发送
     #[arg(long)]
     pub secure_cookies: bool,
+    /// 数据库连接数上限（默认 32；同时访问的人多时调大）
+    #[arg(
+        long,
+        default_value_t = 32,
+        value_name = "个数",
+        hide_default_value = true
+    )]
+    pub db_connections: u32,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -91,7 +91,7 @@ async fn run(command: Command) -> Result<()> {
             Ok(())
         }
         Command::Serve(args) => {
-            let store = open(&args.db).await?;
+            let store = Store::connect_with(&args.db.database, args.db_connections).await?;
             store.migrate().await.context("数据库结构升级失败")?;
             say!("资助 zizhu 网页服务已启动：http://{}/", args.listen);
             say!("按 Ctrl-C 停止。");

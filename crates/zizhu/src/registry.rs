@@ -26,6 +26,12 @@ pub async fn import(args: ImportArgs) -> Result<()> {
     store.migrate().await.context("数据库结构升级失败")?;
     let summary = zizhu_io::import_file(&store, kind, &args.file, &opts).await?;
     say!("{summary}");
+    // A large list changes the tables' shape; the planner should know.
+    if !args.dry_run
+        && let Err(e) = store.analyze().await
+    {
+        say!("注意：更新查询统计信息失败（不影响导入结果）：{e}");
+    }
     Ok(())
 }
 

@@ -44,6 +44,7 @@ macro_rules! storage_tests {
             scoped_reads_hide_records_outside_the_jurisdiction,
             class_scope_sees_only_its_classes,
             student_search_and_filters,
+            cached_counts_agree_with_the_list_and_follow_every_write,
             region_names_find_townships_by_either_code,
             bulk_writes_match_the_per_row_path,
             bulk_chunk_with_duplicates_is_applied_in_order,
@@ -2041,4 +2042,122 @@ pub async fn region_names_find_townships_by_either_code(store: Store) {
         Some("大路村")
     );
     assert!(!names.contains_key("431126999"));
+}
+
+/// Counts and group counts are summed from a tally the store keeps between
+/// registry changes; the student list is read from the database each time.
+/// For every scope and filter they must agree, before and after a write.
+pub async fn cached_counts_agree_with_the_list_and_follow_every_write(store: Store) {
+    let (p, _h, _b) = county(&store).await;
+    let t = term("2018秋");
+    let scopes = [
+        Scope::All,
+        Scope::Township("431126100".into()),
+        Scope::Township("431126101".into()),
+        Scope::School(school_code(1).as_str().into()),
+        Scope::School(school_code(3).as_str().into()),
+        Scope::Classes {
+            school: school_code(1).as_str().into(),
+            classes: vec!["3（1）班".into()],
+        },
+    ];
+    let mut filters = vec![StudentFilter::default()];
+    for poverty in PovertyFilter::ALL {
+        filters.push(StudentFilter {
+            poverty: Some(*poverty),
+            ..Default::default()
+        });
+    }
+    filters.push(StudentFilter {
+        boarding: Some(true),
+        ..Default::default()
+    });
+    filters.push(StudentFilter {
+        boarding: Some(false),
+        stage: Some(Stage::Primary),
+        grade: Some(3),
+        ..Default::default()
+    });
+    filters.push(StudentFilter {
+        township_code: Some("431126100".into()),
+        ..Default::default()
+    });
+    filters.push(StudentFilter {
+        school_code: Some(school_code(2)),
+        status: Some(EnrollmentStatus::Studying),
+        out_of_county: Some(false),
+        ..Default::default()
+    });
+    filters.push(StudentFilter {
+        stage: Some(Stage::Junior),
+        ..Default::default()
+    });
+    let check = |label: &'static str| {
+        let store = store.clone();
+        let scopes = scopes.clone();
+        let filters = filters.clone();
+        async move {
+            for scope in &scopes {
+                for f in &filters {
+                    let listed = store
+                        .list_students(&t, scope, f, 1000, 0)
+                        .await
+                        .unwrap()
+                        .len() as i64;
+                    let counted = store.count_students(&t, scope, f).await.unwrap();
+                    assert_eq!(counted, listed, "{label}: {scope:?} {f:?}");
+                    let by_stage: i64 = store
+                        .student_counts(&t, scope, f, StudentGroup::Stage)
+                        .await
+                        .unwrap()
+                        .iter()
+                        .map(|(_, n)| n)
+                        .sum();
+                    assert_eq!(by_stage, listed, "{label}: {scope:?} {f:?} by stage");
+                }
+            }
+        }
+    };
+    check("before").await;
+    let before = store.registry_version().await.unwrap();
+    // A new student in school 1's class, and 钱五's household loses its
+    // hardship: both change cached sums.
+    let mut tx = store.begin_write(ctx(None)).await.unwrap();
+    let mut e = enrollment(p[3], "2018秋", 1, 3);
+    e.boarding = true;
+    tx.upsert_enrollment(&e, None).await.unwrap();
+    let mut hb = household("H-B");
+    hb.region_code = region("431126101201");
+    hb.poverty_status = PovertyStatus::NotRegistered;
+    hb.dibao = false;
+    tx.upsert_household(&hb, None).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(store.registry_version().await.unwrap() > before);
+    check("after").await;
+    assert_eq!(
+        store
+            .count_students(&t, &Scope::All, &StudentFilter::default())
+            .await
+            .unwrap(),
+        4
+    );
+    // A dropped transaction changes nothing, the counter included.
+    let version = store.registry_version().await.unwrap();
+    let tx = store.begin_write(ctx(None)).await.unwrap();
+    drop(tx);
+    assert_eq!(store.registry_version().await.unwrap(), version);
+    // The terms are cached too and follow a new term.
+    let mut tx = store.begin_write(ctx(None)).await.unwrap();
+    tx.upsert_enrollment(&enrollment(p[0], "2019春", 1, 3), None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let terms: Vec<String> = store
+        .terms()
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.code())
+        .collect();
+    assert_eq!(terms, ["2019春", "2018秋"]);
 }

@@ -1,14 +1,20 @@
-//! 首页: the key figures of the user's area for a term, with charts.
+//! 首页: the key figures of the user's area for a term, with charts, and,
+//! once `zizhu entitle` has stored the term's entitlements, 资助人次 and
+//! 金额 per policy with 应享尽享 coverage.
 //!
-//! Entitlements and coverage (应享尽享) are not shown yet: the policy
-//! engine does not write entitlement records to the store. When it does,
-//! they join the figures here through a scoped store read, like the rest.
+//! Every figure is a scoped store read summed from the term's tallies,
+//! which the store keeps between registry changes, so the page costs a few
+//! milliseconds however large the county is.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
 use serde::Deserialize;
-use zizhu_store::{EnrollmentStatus, HouseholdFilter, PovertyFilter, StudentFilter, StudentGroup};
+use zizhu_core::Fen;
+use zizhu_store::{
+    EnrollmentStatus, EntitlementGroup, EntitlementSelection, EntitlementTotal, PovertyFilter,
+    Store, StudentFilter, StudentGroup,
+};
 
 use super::{pick_term, school_names};
 use crate::AppState;
@@ -17,11 +23,165 @@ use crate::charts::{self, Series};
 use crate::error::PageError;
 use crate::view::{Layout, grouped, query_string};
 
-/// One key figure, linking to the list behind it.
+/// One key figure, linking to the list behind it (when there is one).
 pub(crate) struct Figure {
     pub(crate) label: &'static str,
     pub(crate) value: String,
     pub(crate) href: String,
+}
+
+/// One policy's line of the aid table.
+pub(crate) struct PolicyLine {
+    pub(crate) name: String,
+    pub(crate) payable: String,
+    pub(crate) payable_amount: String,
+    pub(crate) gaps: String,
+    pub(crate) gap_amount: String,
+    pub(crate) coverage: String,
+}
+
+/// 资助 and 应享尽享 of the term in the user's area.
+pub(crate) struct AidSection {
+    pub(crate) run: String,
+    pub(crate) figures: Vec<Figure>,
+    pub(crate) policies: Vec<PolicyLine>,
+    pub(crate) policy_chart: String,
+    pub(crate) cause_chart: String,
+}
+
+/// `已享 / 应享` as a percentage with one decimal, in integers:
+/// `payable` of `payable + gaps` 人次.
+fn coverage(payable: i64, gaps: i64) -> String {
+    let owed = payable + gaps;
+    if owed <= 0 {
+        return "—".to_owned();
+    }
+    let permille = (payable * 1000 + owed / 2) / owed;
+    format!("{}.{}%", permille / 10, permille % 10)
+}
+
+/// The aid section, `None` when the term has no stored computation.
+async fn aid_section(
+    store: &Store,
+    term: &zizhu_core::Term,
+    scope: &zizhu_store::Scope,
+) -> Result<Option<AidSection>, PageError> {
+    let Some(run) = store.latest_entitlement_run(term).await? else {
+        return Ok(None);
+    };
+    let code = term.code();
+    let totals = |which, by| store.entitlement_totals(term, scope, which, by);
+    let payable = totals(EntitlementSelection::Payable, EntitlementGroup::Policy).await?;
+    let gaps = totals(EntitlementSelection::Gaps, EntitlementGroup::Policy).await?;
+    let causes = totals(EntitlementSelection::Gaps, EntitlementGroup::Cause).await?;
+    let sum = |rows: &[EntitlementTotal]| {
+        (
+            rows.iter().map(|t| t.count).sum::<i64>(),
+            Fen(rows.iter().map(|t| t.amount.0).sum()),
+        )
+    };
+    let (paid_n, paid_fen) = sum(&payable);
+    let (gap_n, gap_fen) = sum(&gaps);
+    // Policies in file order, those with only gaps included.
+    let mut order: Vec<(i64, String, String)> = payable
+        .iter()
+        .chain(gaps.iter())
+        .map(|t| {
+            (
+                t.order,
+                t.key.clone(),
+                t.label.clone().unwrap_or_else(|| t.key.clone()),
+            )
+        })
+        .collect();
+    order.sort();
+    order.dedup_by(|a, b| a.1 == b.1);
+    let find = |rows: &[EntitlementTotal], key: &str| {
+        rows.iter()
+            .find(|t| t.key == key)
+            .map_or((0, Fen(0)), |t| (t.count, t.amount))
+    };
+    let policies: Vec<PolicyLine> = order
+        .iter()
+        .map(|(_, key, name)| {
+            let (pn, pf) = find(&payable, key);
+            let (gn, gf) = find(&gaps, key);
+            PolicyLine {
+                name: name.clone(),
+                payable: grouped(pn),
+                payable_amount: pf.fmt_yuan_grouped(),
+                gaps: grouped(gn),
+                gap_amount: gf.fmt_yuan_grouped(),
+                coverage: coverage(pn, gn),
+            }
+        })
+        .collect();
+    let names: Vec<String> = order.iter().map(|(_, _, n)| n.clone()).collect();
+    let policy_chart = charts::bars(
+        &format!("{code} 各项资助人次"),
+        &names,
+        &[
+            Series {
+                name: "可发放",
+                values: order.iter().map(|(_, k, _)| find(&payable, k).0).collect(),
+            },
+            Series {
+                name: "应享未享",
+                values: order.iter().map(|(_, k, _)| find(&gaps, k).0).collect(),
+            },
+        ],
+    );
+    let cause_items: Vec<(String, i64)> = causes
+        .iter()
+        .map(|t| {
+            let name = if t.key.is_empty() {
+                "未说明".to_owned()
+            } else {
+                t.key.clone()
+            };
+            (name, t.count)
+        })
+        .collect();
+    let cause_chart = charts::hbars(&format!("{code} 应享未享的原因（人次）"), &cause_items, 12);
+    Ok(Some(AidSection {
+        run: format!(
+            "第 {} 次资助计算（{}，{}，政策文件 {}）",
+            run.id,
+            run.finished_at.get(..10).unwrap_or(&run.finished_at),
+            run.actor,
+            run.record.policy_file
+        ),
+        figures: vec![
+            Figure {
+                label: "资助人次（可发放）",
+                value: grouped(paid_n),
+                href: String::new(),
+            },
+            Figure {
+                label: "资助金额（元）",
+                value: paid_fen.fmt_yuan_grouped(),
+                href: String::new(),
+            },
+            Figure {
+                label: "应享未享人次",
+                value: grouped(gap_n),
+                href: String::new(),
+            },
+            Figure {
+                label: "应享未享金额（元）",
+                value: gap_fen.fmt_yuan_grouped(),
+                href: String::new(),
+            },
+            Figure {
+                label: "覆盖率（已享/应享）",
+                value: coverage(paid_n, gap_n),
+                href: String::new(),
+            },
+        ],
+        policies,
+        policy_chart,
+        cause_chart,
+    }))
 }
 
 #[derive(Template)]
@@ -33,6 +193,7 @@ struct DashboardPage {
     figures: Vec<Figure>,
     stage_chart: String,
     area_chart: String,
+    aid: Option<AidSection>,
 }
 
 #[derive(Deserialize)]
@@ -63,6 +224,7 @@ pub(crate) async fn show(
             }],
             stage_chart: String::new(),
             area_chart: String::new(),
+            aid: None,
         };
         return Ok(Html(page.render()?));
     };
@@ -140,11 +302,7 @@ pub(crate) async fn show(
         },
         Figure {
             label: "家庭户",
-            value: grouped(
-                store
-                    .count_households_in(scope, &HouseholdFilter::default())
-                    .await?,
-            ),
+            value: grouped(store.count_households_cached(scope).await?),
             href: "/households".into(),
         },
     ];
@@ -242,6 +400,7 @@ pub(crate) async fn show(
         figures,
         stage_chart,
         area_chart,
+        aid: aid_section(store, &term, scope).await?,
     };
     Ok(Html(page.render()?))
 }

@@ -7,9 +7,10 @@
 //! cached. The change history masks the same columns, since it holds old
 //! values of exactly those numbers.
 //!
-//! Entitlements (应享政策 with the rule and facts behind each) will have
-//! their section here once the policy engine stores them; they are not
-//! shown until then.
+//! 资助记录: the entitlements `zizhu entitle` stored for each of the
+//! person's terms, each with its status (可发放, 受阻 and why, 已取消), the
+//! trace of the rule and facts that granted or blocked it, and the reason
+//! it last changed.
 
 use std::collections::HashMap;
 
@@ -249,6 +250,20 @@ pub(crate) struct GuardianLine {
     phone: String,
 }
 
+/// One stored entitlement of the person.
+pub(crate) struct AidLine {
+    term: String,
+    policy: String,
+    category: String,
+    amount: String,
+    status: String,
+    blocked: bool,
+    gap: bool,
+    trace: String,
+    change_reason: String,
+    run: i64,
+}
+
 pub(crate) struct HouseholdLine {
     id: i64,
     no: String,
@@ -273,6 +288,7 @@ struct PersonPage {
     guardians: Vec<GuardianLine>,
     enrollments: Vec<EnrollmentLine>,
     accounts: Vec<AccountLine>,
+    aid: Vec<AidLine>,
     history: Vec<ChangeLine>,
     unmasked: bool,
     may_unmask: bool,
@@ -369,6 +385,36 @@ async fn render(
         .collect();
     // Newest term first: the current enrollment is what people look for.
     enrollments.sort_by(|a, b| b.term.cmp(&a.term));
+    let mut terms: Vec<zizhu_core::Term> = Vec::new();
+    for e in &enrollments {
+        if let Ok(t) = zizhu_core::Term::parse(&e.term)
+            && !terms.contains(&t)
+        {
+            terms.push(t);
+        }
+    }
+    let mut aid = Vec::new();
+    for term in &terms {
+        for row in store.person_entitlements(person.id, term).await? {
+            let r = row.record;
+            let blocked = r.status == zizhu_store::EntitlementStatus::Blocked;
+            aid.push(AidLine {
+                term: term.code(),
+                policy: format!("{}「{}」", r.policy_code, r.policy_name),
+                category: r.category,
+                amount: r.amount.fmt_yuan_grouped(),
+                status: match (&r.cause, blocked) {
+                    (Some(c), true) => format!("受阻：{c}"),
+                    _ => r.status.label().to_owned(),
+                },
+                blocked,
+                gap: r.gap,
+                trace: r.trace,
+                change_reason: r.change_reason.unwrap_or_default(),
+                run: row.run_id,
+            });
+        }
+    }
     let accounts = store
         .person_bank_accounts(person.id)
         .await?
@@ -436,6 +482,7 @@ async fn render(
         guardians,
         enrollments,
         accounts,
+        aid,
         history,
         unmasked,
         may_unmask: user.role.may_unmask(),

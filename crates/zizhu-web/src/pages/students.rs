@@ -331,7 +331,19 @@ pub(crate) async fn list(
         .await?;
     let schools = school_names(store).await?;
     let lines = lines(store, &rows, &schools).await?;
-    let visible_schools = store.list_schools(scope).await?;
+    // With a township chosen, the school menu offers that township's
+    // schools only: a county has two thousand, and listing them all made
+    // the page 140 KB.
+    let visible_schools: Vec<_> = store
+        .list_schools(scope)
+        .await?
+        .into_iter()
+        .filter(|s| {
+            filter.township_code.is_none()
+                || s.township_code.as_deref() == filter.township_code.as_deref()
+                || q.value("school") == s.record.code.as_str()
+        })
+        .collect();
     let search_kind = match &filter.search {
         None => "",
         Some(StudentSearch::Name(_)) => "按姓名（繁简体、全半角均可）",

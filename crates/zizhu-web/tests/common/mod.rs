@@ -632,3 +632,107 @@ pub fn full_ids(text: &str) -> Vec<String> {
     }
     out
 }
+
+/// One stored entitlement for the seeded term.
+fn entitlement(
+    person_id: i64,
+    school: &str,
+    township: &str,
+    class: &str,
+    status: EntitlementStatus,
+    cause: Option<&str>,
+    amount: i64,
+) -> EntitlementRecord {
+    let blocked = status == EntitlementStatus::Blocked;
+    EntitlementRecord {
+        person_id,
+        term: Term::parse(TERM).unwrap(),
+        policy_code: "P01".into(),
+        policy_name: "义务教育家庭经济困难学生生活补助".into(),
+        policy_order: 1,
+        category: "补".into(),
+        amount: Fen(amount),
+        payment_mode: "打卡".into(),
+        status,
+        cause: cause.map(str::to_owned),
+        cause_kind: blocked.then(|| "无银行账户".to_owned()),
+        gap: blocked,
+        funding: [Fen(amount), Fen(0), Fen(0), Fen(0), Fen(0)],
+        school_code: Some(school.into()),
+        township_code: Some(township.into()),
+        class_name: Some(class.into()),
+        out_of_county: false,
+        trace: format!(
+            "依据 P01：资格条件「建档立卡 或 低保」成立，所用事实：建档立卡=是（人员 {person_id}）。"
+        ),
+        change_reason: None,
+    }
+}
+
+/// Stores a computation of the seeded term, as `zizhu entitle` would:
+/// 李小龙 (A1, 3（1）班) 625.00 元 payable, 王小明 (A1, 3（2）班) 500.00 元
+/// payable, 赵四 (B1) 625.00 元 blocked for want of a bank account (a
+/// coverage gap).
+pub async fn seed_entitlements(store: &Store, ids: &Ids) {
+    let mut tx = store
+        .begin_write(AuditContext {
+            actor: "资助计算".into(),
+            reason: "网页测试：保存资助计算结果".into(),
+            batch_id: None,
+        })
+        .await
+        .unwrap();
+    let run = tx
+        .record_entitlement_run(&NewEntitlementRun {
+            term: Term::parse(TERM).unwrap(),
+            policy_file: "湖南2018秋.toml".into(),
+            policy_title: "测试政策".into(),
+            policy_fingerprint: "0".repeat(64),
+            started_at: now_utc(),
+            counts: EntitlementRunCounts {
+                students: 4,
+                entitlements: 3,
+                payable: 2,
+                payable_amount: Fen(112_500),
+                gaps: 1,
+                gap_amount: Fen(62_500),
+                added: 3,
+                changed: 0,
+                removed: 0,
+            },
+        })
+        .await
+        .unwrap();
+    for e in [
+        entitlement(
+            ids.li,
+            SCHOOL_A1,
+            TOWN_A,
+            "3（1）班",
+            EntitlementStatus::Payable,
+            None,
+            62_500,
+        ),
+        entitlement(
+            ids.wang,
+            SCHOOL_A1,
+            TOWN_A,
+            "3（2）班",
+            EntitlementStatus::Payable,
+            None,
+            50_000,
+        ),
+        entitlement(
+            ids.zhao,
+            SCHOOL_B1,
+            TOWN_B,
+            "2（1）班",
+            EntitlementStatus::Blocked,
+            Some("没有登记资助卡"),
+            62_500,
+        ),
+    ] {
+        tx.put_entitlement(run, &e).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}

@@ -1,0 +1,612 @@
+//! Figures kept in memory between registry changes: the terms, the school
+//! directory, and per term a tally of the students and of the entitlement
+//! ledger from which any list count, dashboard figure or chart of a scope
+//! is summed.
+//!
+//! Counting a county's million enrollments for every page view takes
+//! seconds; the tallies hold a few thousand groups (school, stage, grade,
+//! status, flags and household hardship; school, policy, status and cause
+//! for the ledger), so a count of any filter the list offers except the
+//! search box is a sum over them.
+//!
+//! **When they are rebuilt.** `registry_version` holds a counter that
+//! [`crate::WriteTx::commit`] raises in the same transaction as every
+//! change, whoever writes: the web application, a CLI import in another
+//! process, a rollback or an entitlement run. Each cached read first reads
+//! the counter (one indexed row); when it moved, everything cached is
+//! dropped and rebuilt on first use. A tally is built after the counter was
+//! read, so it is never older than the counter it is filed under. Builds of
+//! one key run once however many requests wait for them.
+//!
+//! **Scopes.** The county tally carries the school and township of every
+//! group, so the county, a township and a school sum their part of it (the
+//! same rule as [`Scope`]'s SQL condition: a township's students are those
+//! of its schools; the ledger's rows carry the school and township they
+//! were computed with). A class teacher's classes are tallied with the
+//! scope's own SQL condition, since classes are not in the county tally.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sea_query::{Expr, ExprTrait, Func, JoinType, Query};
+use tokio::sync::OnceCell;
+use zizhu_core::{Fen, Term};
+
+use crate::db::{Cell, Conn, DbRow, Kind};
+use crate::entitlements::{
+    EntitlementGroup, EntitlementSelection, EntitlementStatus, EntitlementTotal,
+};
+use crate::error::StoreError;
+use crate::read::{PovertyFilter, Scope, StudentFilter, StudentGroup};
+use crate::records::{PovertyStatus, School};
+use crate::store::Store;
+
+/// Raises the registry change counter; called by every write transaction
+/// just before it commits.
+pub(crate) async fn bump_version(conn: &mut Conn<'_>) -> Result<(), StoreError> {
+    let q = Query::update()
+        .table("registry_version")
+        .value("version", Expr::col("version").add(1_i64))
+        .and_where(Expr::col("id").eq(1_i64))
+        .to_owned();
+    conn.execute(&q, "更新登记信息变更计数").await?;
+    Ok(())
+}
+
+/// One group of a term's enrollments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StudentTally {
+    school_code: Option<String>,
+    township_code: Option<String>,
+    stage: String,
+    grade: i64,
+    status: String,
+    boarding: bool,
+    out_of_county: bool,
+    /// The household's 贫困状态 label; `None` without a household.
+    poverty: Option<String>,
+    dibao: bool,
+    tekun: bool,
+    n: i64,
+}
+
+impl StudentTally {
+    fn in_scope(&self, scope: &Scope) -> bool {
+        match scope {
+            Scope::All | Scope::Classes { .. } => true,
+            Scope::Township(t) => self.township_code.as_deref() == Some(t.as_str()),
+            Scope::School(c) => self.school_code.as_deref() == Some(c.as_str()),
+        }
+    }
+
+    /// Whether the group passes `filter`, which has no search.
+    fn matches(&self, f: &StudentFilter) -> bool {
+        let poverty_ok = |p: PovertyFilter| {
+            let Some(status) = self.poverty.as_deref() else {
+                return false;
+            };
+            match p {
+                PovertyFilter::Registered => {
+                    status == PovertyStatus::NotLifted.label()
+                        || status == PovertyStatus::Lifted.label()
+                }
+                PovertyFilter::NotLifted => status == PovertyStatus::NotLifted.label(),
+                PovertyFilter::Lifted => status == PovertyStatus::Lifted.label(),
+                PovertyFilter::Marginal => status == PovertyStatus::Marginal.label(),
+                PovertyFilter::Dibao => self.dibao,
+                PovertyFilter::Tekun => self.tekun,
+            }
+        };
+        f.school_code
+            .as_ref()
+            .is_none_or(|c| self.school_code.as_deref() == Some(c.as_str()))
+            && f.township_code
+                .as_ref()
+                .is_none_or(|t| self.township_code.as_deref() == Some(t.as_str()))
+            && f.stage.is_none_or(|s| self.stage == s.label())
+            && f.status.is_none_or(|s| self.status == s.label())
+            && f.grade.is_none_or(|g| self.grade == i64::from(g))
+            && f.boarding.is_none_or(|b| self.boarding == b)
+            && f.out_of_county.is_none_or(|o| self.out_of_county == o)
+            && f.poverty.is_none_or(poverty_ok)
+    }
+}
+
+/// One group of a term's entitlement ledger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct EntitlementTally {
+    school_code: String,
+    township_code: String,
+    policy_code: String,
+    policy_name: String,
+    policy_order: i64,
+    category: String,
+    status: String,
+    gap: bool,
+    cause_kind: String,
+    n: i64,
+    amount: i64,
+}
+
+impl EntitlementTally {
+    fn in_scope(&self, scope: &Scope) -> bool {
+        match scope {
+            Scope::All | Scope::Classes { .. } => true,
+            Scope::Township(t) => &self.township_code == t,
+            Scope::School(c) => &self.school_code == c,
+        }
+    }
+
+    fn selected(&self, which: EntitlementSelection) -> bool {
+        match which {
+            EntitlementSelection::Payable => self.status == EntitlementStatus::Payable.label(),
+            EntitlementSelection::Gaps => {
+                self.status == EntitlementStatus::Blocked.label() && self.gap
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Key {
+    Terms,
+    Schools,
+    /// A term's student tally: the county's (`Scope::All`) or a class
+    /// teacher's.
+    Students(String, Scope),
+    Entitlements(String, Scope),
+    Households(Scope),
+}
+
+#[derive(Clone)]
+enum Value {
+    Terms(Arc<Vec<Term>>),
+    Schools(Arc<Vec<School>>),
+    Students(Arc<Vec<StudentTally>>),
+    Entitlements(Arc<Vec<EntitlementTally>>),
+    Count(i64),
+}
+
+#[derive(Default)]
+struct State {
+    version: i64,
+    entries: HashMap<Key, Arc<OnceCell<Value>>>,
+}
+
+/// The cache a [`Store`] and its clones share.
+#[derive(Default)]
+pub(crate) struct Figures {
+    state: Mutex<State>,
+}
+
+impl fmt::Debug for Figures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        f.debug_struct("Figures")
+            .field("version", &state.version)
+            .field("entries", &state.entries.len())
+            .finish()
+    }
+}
+
+impl Figures {
+    /// The cell for `key` at `version`, dropping everything older.
+    fn cell(&self, version: i64, key: Key) -> Arc<OnceCell<Value>> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if version > state.version {
+            state.entries.clear();
+            state.version = version;
+        }
+        state.entries.entry(key).or_default().clone()
+    }
+}
+
+fn opt_text(row: &DbRow, column: &str) -> Result<Option<String>, StoreError> {
+    Ok(match row.cell(column, Kind::Text)? {
+        Cell::Text(s) => Some(s),
+        _ => None,
+    })
+}
+
+fn flag(row: &DbRow, column: &str) -> Result<bool, StoreError> {
+    Ok(match row.cell(column, Kind::Bool)? {
+        Cell::Bool(b) => b,
+        Cell::Int(i) => i != 0,
+        _ => false,
+    })
+}
+
+/// The tally's key for the [`StudentGroup`], empty when unknown.
+fn student_key(t: &StudentTally, by: StudentGroup) -> &str {
+    match by {
+        StudentGroup::Stage => &t.stage,
+        StudentGroup::Township => t.township_code.as_deref().unwrap_or(""),
+        StudentGroup::School => t.school_code.as_deref().unwrap_or(""),
+        StudentGroup::Status => &t.status,
+    }
+}
+
+/// The tally key of a scope: class teachers have their own tally, everyone
+/// else sums the county's.
+fn tally_scope(scope: &Scope) -> Scope {
+    match scope {
+        Scope::Classes { .. } => scope.clone(),
+        _ => Scope::All,
+    }
+}
+
+impl Store {
+    /// The registry change counter: it moves whenever a write transaction
+    /// commits, so equal values mean an unchanged registry.
+    pub async fn registry_version(&self) -> Result<i64, StoreError> {
+        let q = Query::select()
+            .column("version")
+            .from("registry_version")
+            .and_where(Expr::col("id").eq(1_i64))
+            .to_owned();
+        match self.read_all(&q, "读取登记信息变更计数").await?.first() {
+            Some(r) => r.int("version"),
+            None => Ok(0),
+        }
+    }
+
+    /// The cached value of `key`, built by `build` when the registry has
+    /// changed since it was last built.
+    async fn cached<F, Fut>(&self, key: Key, build: F) -> Result<Value, StoreError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Value, StoreError>>,
+    {
+        let version = self.registry_version().await?;
+        let cell = self.figures().cell(version, key);
+        cell.get_or_try_init(build).await.cloned()
+    }
+
+    /// Every term that has enrollments, newest first. Term codes (`2018秋`,
+    /// `2019春`) sort in time order as text, so the database can order them.
+    /// Kept between registry changes: every page lists them.
+    pub async fn terms(&self) -> Result<Vec<Term>, StoreError> {
+        match self
+            .cached(Key::Terms, || async {
+                Ok(Value::Terms(Arc::new(self.terms_uncached().await?)))
+            })
+            .await?
+        {
+            Value::Terms(t) => Ok(t.as_ref().clone()),
+            _ => Err(wrong_entry()),
+        }
+    }
+
+    /// Every school, by township and code, kept between registry changes.
+    pub(crate) async fn all_schools(&self) -> Result<Arc<Vec<School>>, StoreError> {
+        match self
+            .cached(Key::Schools, || async {
+                Ok(Value::Schools(Arc::new(
+                    self.list_schools_uncached(&Scope::All).await?,
+                )))
+            })
+            .await?
+        {
+            Value::Schools(s) => Ok(s),
+            _ => Err(wrong_entry()),
+        }
+    }
+
+    async fn student_tally(
+        &self,
+        term: &Term,
+        scope: &Scope,
+    ) -> Result<Arc<Vec<StudentTally>>, StoreError> {
+        scope.check()?;
+        let key_scope = tally_scope(scope);
+        let key = Key::Students(term.code(), key_scope.clone());
+        match self
+            .cached(key, || async {
+                Ok(Value::Students(Arc::new(
+                    self.build_student_tally(term, &key_scope).await?,
+                )))
+            })
+            .await?
+        {
+            Value::Students(t) => Ok(t),
+            _ => Err(wrong_entry()),
+        }
+    }
+
+    async fn entitlement_tally(
+        &self,
+        term: &Term,
+        scope: &Scope,
+    ) -> Result<Arc<Vec<EntitlementTally>>, StoreError> {
+        scope.check()?;
+        let key_scope = tally_scope(scope);
+        let key = Key::Entitlements(term.code(), key_scope.clone());
+        match self
+            .cached(key, || async {
+                Ok(Value::Entitlements(Arc::new(
+                    self.build_entitlement_tally(term, &key_scope).await?,
+                )))
+            })
+            .await?
+        {
+            Value::Entitlements(t) => Ok(t),
+            _ => Err(wrong_entry()),
+        }
+    }
+
+    /// How many households the scope covers (as
+    /// [`Store::count_households_in`] without a filter), kept between
+    /// registry changes.
+    pub async fn count_households_cached(&self, scope: &Scope) -> Result<i64, StoreError> {
+        scope.check()?;
+        let key = Key::Households(scope.clone());
+        match self
+            .cached(key, || async {
+                Ok(Value::Count(
+                    self.count_households_in(scope, &crate::HouseholdFilter::default())
+                        .await?,
+                ))
+            })
+            .await?
+        {
+            Value::Count(n) => Ok(n),
+            _ => Err(wrong_entry()),
+        }
+    }
+
+    /// Builds what the dashboard of the latest term needs for every scope
+    /// but a class teacher's, unless it is already built for the current
+    /// registry: a server calls this at start and then now and again, so
+    /// that after an import the first visitor does not wait for the sums.
+    pub async fn warm_figures(&self) -> Result<(), StoreError> {
+        self.all_schools().await?;
+        if let Some(term) = self.terms().await?.first() {
+            self.student_tally(term, &Scope::All).await?;
+            self.entitlement_tally(term, &Scope::All).await?;
+            self.count_households_cached(&Scope::All).await?;
+        }
+        Ok(())
+    }
+
+    /// Groups of a term's enrollments: county-wide for `Scope::All`, or
+    /// within a class teacher's classes.
+    async fn build_student_tally(
+        &self,
+        term: &Term,
+        scope: &Scope,
+    ) -> Result<Vec<StudentTally>, StoreError> {
+        let started = std::time::Instant::now();
+        let mut q = Query::select();
+        q.from_as("enrollments", "e")
+            .join_as(
+                JoinType::LeftJoin,
+                "schools",
+                "s",
+                Expr::col(("s", "code")).equals(("e", "school_code")),
+            )
+            .join_as(
+                JoinType::InnerJoin,
+                "persons",
+                "p",
+                Expr::col(("p", "id")).equals(("e", "person_id")),
+            )
+            .join_as(
+                JoinType::LeftJoin,
+                "households",
+                "h",
+                Expr::col(("h", "id")).equals(("p", "household_id")),
+            )
+            .and_where(Expr::col(("e", "term")).eq(term.code()))
+            .and_where_option(scope.condition());
+        let cols: [(&str, &str, &str); 10] = [
+            ("e", "school_code", "school_code"),
+            ("s", "township_code", "township_code"),
+            ("e", "stage", "stage"),
+            ("e", "grade", "grade"),
+            ("e", "status", "status"),
+            ("e", "boarding", "boarding"),
+            ("e", "out_of_county", "out_of_county"),
+            ("h", "poverty_status", "poverty"),
+            ("h", "dibao", "dibao"),
+            ("h", "tekun", "tekun"),
+        ];
+        for (table, column, alias) in cols {
+            q.expr_as(Expr::col((table, column)), alias)
+                .group_by_col((table, column));
+        }
+        q.expr_as(Func::count(Expr::col(("e", "id"))), "n");
+        let rows = self.read_all(&q, "汇总本学期学生").await?;
+        let tally = rows
+            .iter()
+            .map(|r| {
+                Ok(StudentTally {
+                    school_code: opt_text(r, "school_code")?,
+                    township_code: opt_text(r, "township_code")?,
+                    stage: opt_text(r, "stage")?.unwrap_or_default(),
+                    grade: match r.cell("grade", Kind::Int)? {
+                        Cell::Int(g) => g,
+                        _ => 0,
+                    },
+                    status: opt_text(r, "status")?.unwrap_or_default(),
+                    boarding: flag(r, "boarding")?,
+                    out_of_county: flag(r, "out_of_county")?,
+                    poverty: opt_text(r, "poverty")?,
+                    dibao: flag(r, "dibao")?,
+                    tekun: flag(r, "tekun")?,
+                    n: r.int("n")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        tracing::debug!(
+            term = %term.code(),
+            groups = tally.len(),
+            ms = started.elapsed().as_millis(),
+            "已汇总本学期学生"
+        );
+        Ok(tally)
+    }
+
+    async fn build_entitlement_tally(
+        &self,
+        term: &Term,
+        scope: &Scope,
+    ) -> Result<Vec<EntitlementTally>, StoreError> {
+        let mut q = crate::entitlements::entitlements_in_scope(term, scope)?;
+        for column in [
+            "school_code",
+            "township_code",
+            "policy_code",
+            "category",
+            "status",
+            "gap",
+            "cause_kind",
+        ] {
+            q.expr_as(Expr::col(("en", column)), column)
+                .group_by_col(("en", column));
+        }
+        // PostgreSQL sums a BIGINT column into NUMERIC; the cast keeps the
+        // result an integer that both backends decode as i64.
+        q.expr_as(Func::count(Expr::col(("en", "id"))), "n")
+            .expr_as(
+                Func::cast_as(Func::sum(Expr::col(("en", "amount_fen"))), "BIGINT"),
+                "amount",
+            )
+            .expr_as(Func::max(Expr::col(("en", "policy_name"))), "policy_name")
+            .expr_as(Func::min(Expr::col(("en", "policy_order"))), "ord");
+        let rows = self.read_all(&q, "汇总本学期资助名单").await?;
+        rows.iter()
+            .map(|r| {
+                let text = |c: &str| opt_text(r, c).map(Option::unwrap_or_default);
+                Ok(EntitlementTally {
+                    school_code: text("school_code")?,
+                    township_code: text("township_code")?,
+                    policy_code: text("policy_code")?,
+                    policy_name: text("policy_name")?,
+                    policy_order: match r.cell("ord", Kind::Int)? {
+                        Cell::Int(i) => i,
+                        _ => 0,
+                    },
+                    category: text("category")?,
+                    status: text("status")?,
+                    gap: flag(r, "gap")?,
+                    cause_kind: text("cause_kind")?,
+                    n: r.int("n")?,
+                    amount: match r.cell("amount", Kind::Int)? {
+                        Cell::Int(i) => i,
+                        _ => 0,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// How many students of a term the scope holds, narrowed by `filter`.
+    /// Summed from the term's tally, except for a search, which asks the
+    /// database.
+    pub async fn count_students(
+        &self,
+        term: &Term,
+        scope: &Scope,
+        filter: &StudentFilter,
+    ) -> Result<i64, StoreError> {
+        if filter.search.is_some() {
+            return self.count_students_uncached(term, scope, filter).await;
+        }
+        let tally = self.student_tally(term, scope).await?;
+        Ok(tally
+            .iter()
+            .filter(|t| t.in_scope(scope) && t.matches(filter))
+            .map(|t| t.n)
+            .sum())
+    }
+
+    /// A term's students in the scope, narrowed by `filter`, counted per
+    /// group, in key order (an unknown township or school is the empty key).
+    pub async fn student_counts(
+        &self,
+        term: &Term,
+        scope: &Scope,
+        filter: &StudentFilter,
+        by: StudentGroup,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        if filter.search.is_some() {
+            return self.student_counts_uncached(term, scope, filter, by).await;
+        }
+        let tally = self.student_tally(term, scope).await?;
+        let mut groups: BTreeMap<String, i64> = BTreeMap::new();
+        for t in tally
+            .iter()
+            .filter(|t| t.in_scope(scope) && t.matches(filter))
+        {
+            *groups.entry(student_key(t, by).to_owned()).or_default() += t.n;
+        }
+        Ok(groups.into_iter().collect())
+    }
+
+    /// 人次 and amount of a term's payable entitlements or coverage gaps
+    /// within the scope, per group, in key order (policies in file order,
+    /// an unknown key empty). Summed from the term's ledger tally.
+    pub async fn entitlement_totals(
+        &self,
+        term: &Term,
+        scope: &Scope,
+        which: EntitlementSelection,
+        by: EntitlementGroup,
+    ) -> Result<Vec<EntitlementTotal>, StoreError> {
+        let tally = self.entitlement_tally(term, scope).await?;
+        let school_names: HashMap<String, String> = if by == EntitlementGroup::School {
+            self.all_schools()
+                .await?
+                .iter()
+                .map(|s| (s.record.code.as_str().to_owned(), s.record.name.clone()))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        let mut groups: BTreeMap<String, EntitlementTotal> = BTreeMap::new();
+        for t in tally
+            .iter()
+            .filter(|t| t.in_scope(scope) && t.selected(which))
+        {
+            let key = match by {
+                EntitlementGroup::Policy => &t.policy_code,
+                EntitlementGroup::Category => &t.category,
+                EntitlementGroup::Township => &t.township_code,
+                EntitlementGroup::School => &t.school_code,
+                EntitlementGroup::Cause => &t.cause_kind,
+            };
+            let label = match by {
+                EntitlementGroup::Policy => Some(t.policy_name.clone()),
+                EntitlementGroup::School => school_names.get(key).cloned(),
+                _ => None,
+            };
+            let g = groups
+                .entry(key.clone())
+                .or_insert_with(|| EntitlementTotal {
+                    key: key.clone(),
+                    label: None,
+                    count: 0,
+                    amount: Fen(0),
+                    order: t.policy_order,
+                });
+            g.count += t.n;
+            g.amount = Fen(g.amount.0 + t.amount);
+            g.order = Ord::min(g.order, t.policy_order);
+            if label > g.label {
+                g.label = label;
+            }
+        }
+        let mut totals: Vec<EntitlementTotal> = groups.into_values().collect();
+        if by == EntitlementGroup::Policy {
+            totals.sort_by(|a, b| a.order.cmp(&b.order).then(a.key.cmp(&b.key)));
+        }
+        Ok(totals)
+    }
+}
+
+fn wrong_entry() -> StoreError {
+    StoreError::Invalid {
+        detail: "缓存的统计数据类型不符（程序错误）".into(),
+    }
+}
