@@ -351,6 +351,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "按学期分页读取学籍、资助名单和计算所用事实的索引",
         statements: crate::entitlements::m0004_entitlement_paging,
     },
+    Migration {
+        version: 6,
+        name: "大数据比对：比对记录、比对链接与异常名单",
+        statements: crate::compare::m0006_compare,
+    },
 ];
 
 /// The bookkeeping table itself, created before anything else so that
@@ -836,6 +841,9 @@ mod tests {
             &AUDIT_LOG,
             &USERS,
             &BATCH_UPLOADS,
+            &crate::compare::COMPARE_RUNS,
+            &crate::compare::COMPARE_LINKS,
+            &crate::compare::COMPARE_EXCEPTIONS,
         ]);
         for table in tables {
             let sql = format!("SELECT * FROM {}", table.name);
