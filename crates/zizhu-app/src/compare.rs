@@ -175,6 +175,8 @@ pub struct CompareReport {
     pub thresholds: Thresholds,
     /// Seconds the run took.
     pub seconds: f64,
+    /// Seconds per step: reading, linking, deriving, writing.
+    pub steps: [f64; 4],
 }
 
 impl fmt::Display for CompareReport {
@@ -239,7 +241,12 @@ impl fmt::Display for CompareReport {
         for n in &self.notes {
             writeln!(f, "说明：{n}")?;
         }
-        write!(f, "用时 {:.1} 秒。", self.seconds)
+        let [read, link, derive, write] = self.steps;
+        write!(
+            f,
+            "用时 {:.1} 秒（读取 {read:.1}、链接 {link:.1}、生成异常名单 {derive:.1}、写入 {write:.1}）。",
+            self.seconds
+        )
     }
 }
 
@@ -504,6 +511,9 @@ pub async fn compare_term(
     let reg_data = store.compare_registry(&term).await?;
     let reg = Registry::new(&reg_data);
     let lists = person_lists(store).await?;
+    let mut steps = [0.0; 4];
+    let mut lap = Instant::now();
+    steps[0] = started.elapsed().as_secs_f64();
 
     // Link each list against the registry.
     let mut proposals: Vec<LinkRecord> = Vec::new();
@@ -514,6 +524,7 @@ pub async fn compare_term(
         summaries.push(summary);
     }
 
+    steps[1] = split(&mut lap);
     // The stored links of the term: a reviewer's decision wins over the
     // proposal's band.
     let stored_links = all_links(store, term).await?;
@@ -581,6 +592,7 @@ pub async fn compare_term(
         has_run,
         &mut notes,
     );
+    steps[2] = split(&mut lap);
     let mut exceptions: BTreeMap<ExceptionKind, usize> = BTreeMap::new();
     for e in &found {
         *exceptions.entry(e.kind).or_default() += 1;
@@ -596,6 +608,7 @@ pub async fn compare_term(
         notes,
         thresholds: opts.thresholds,
         seconds: 0.0,
+        steps: [0.0; 4],
     };
     if !opts.dry_run {
         let counts = CompareRunCounts {
@@ -661,8 +674,17 @@ pub async fn compare_term(
         tx.commit().await?;
         report.run_id = Some(run_id);
     }
+    steps[3] = split(&mut lap);
+    report.steps = steps;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Seconds since `lap`, and restarts it.
+fn split(lap: &mut Instant) -> f64 {
+    let s = lap.elapsed().as_secs_f64();
+    *lap = Instant::now();
+    s
 }
 
 /// Every finished import batch whose rows landed on persons, oldest first.
