@@ -40,8 +40,7 @@ use zizhu_core::{Date, Term};
 use zizhu_store::{
     AuditContext, CompareRegistry, CompareRunCounts, EnrollmentStatus, EntitlementStatus,
     ExceptionKind, ExceptionRecord, ExceptionStatus, LinkFilter, LinkRecord, LinkStatus,
-    NewCompareRun, Person, Placement, PovertyStatus, Scope, Store, StoredException,
-    StoredLink,
+    NewCompareRun, Person, Placement, PovertyStatus, Scope, Store, StoredException, StoredLink,
 };
 
 /// The batch kind of the population list (卫健/公安), as imports store it.
@@ -326,7 +325,11 @@ impl<'a> Registry<'a> {
     /// school, else the township of their household or address.
     fn placement(&self, person: i64) -> Placement {
         if let Some(e) = self.enrollment.get(&person) {
-            let school = e.record.school_code.as_ref().map(|c| c.as_str().to_string());
+            let school = e
+                .record
+                .school_code
+                .as_ref()
+                .map(|c| c.as_str().to_string());
             let township = school
                 .as_deref()
                 .and_then(|c| self.school_township.get(c).copied().flatten())
@@ -367,7 +370,9 @@ impl<'a> Registry<'a> {
         self.enrollment.get(&person).is_some_and(|e| {
             matches!(
                 e.record.status,
-                EnrollmentStatus::Studying | EnrollmentStatus::HomeTaught | EnrollmentStatus::Suspended
+                EnrollmentStatus::Studying
+                    | EnrollmentStatus::HomeTaught
+                    | EnrollmentStatus::Suspended
             )
         })
     }
@@ -963,7 +968,10 @@ fn derive_exceptions(
                 "本学期学籍": if reported.is_empty() { serde_json::json!("无") } else { serde_json::json!(reported) },
             });
             let summary = if reported.is_empty() {
-                format!("{age} 周岁（{on} 时），在户籍或建档立卡名单中，{} 无学籍", term.code())
+                format!(
+                    "{age} 周岁（{on} 时），在户籍或建档立卡名单中，{} 无学籍",
+                    term.code()
+                )
             } else {
                 format!(
                     "{age} 周岁（{on} 时），在户籍或建档立卡名单中，{} 学籍非在读：{}",
@@ -1205,7 +1213,10 @@ fn derive_exceptions(
         if r.school_code.is_none() {
             missing.push("就读学校标识码");
         }
-        if r.out_of_county_place.as_deref().is_none_or(|p| p.trim().is_empty()) {
+        if r.out_of_county_place
+            .as_deref()
+            .is_none_or(|p| p.trim().is_empty())
+        {
             missing.push("就读地点");
         }
         if missing.is_empty() {
@@ -1220,7 +1231,11 @@ fn derive_exceptions(
             summary: format!(
                 "县外就读，缺少接收学校信息：{}{}",
                 missing.join("、"),
-                if account { "" } else { "；且无有效银行账户" }
+                if account {
+                    ""
+                } else {
+                    "；且无有效银行账户"
+                }
             ),
             evidence: serde_json::json!({
                 "学籍": e.id,
@@ -1315,7 +1330,10 @@ pub async fn exception_lines(
                     if full {
                         (name, id)
                     } else {
-                        (mask_name(&name), if id.is_empty() { id } else { mask_id(&id) })
+                        (
+                            mask_name(&name),
+                            if id.is_empty() { id } else { mask_id(&id) },
+                        )
                     }
                 })
                 .unwrap_or_default();

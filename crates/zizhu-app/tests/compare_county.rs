@@ -88,7 +88,11 @@ async fn audit_count(store: &Store) -> usize {
             entity: Some(entity.into()),
             ..AuditFilter::default()
         };
-        n += store.audit_log(&filter, 10_000_000).await.expect("审计日志").len();
+        n += store
+            .audit_log(&filter, 10_000_000)
+            .await
+            .expect("审计日志")
+            .len();
     }
     n
 }
@@ -111,7 +115,10 @@ async fn compare_on_a_generated_county() {
     println!("{text}");
     assert!(report.run_id.is_some(), "{text}");
     assert!(text.contains("疑似失学辍学"), "{text}");
-    assert!(report.lists.len() >= 8, "each person list is compared: {text}");
+    assert!(
+        report.lists.len() >= 8,
+        "each person list is compared: {text}"
+    );
 
     // 2. 疑似失学辍学 against the truth. Floors: every out-of-school
     // child of compulsory age is in the population list, so recall must be
@@ -163,7 +170,10 @@ async fn compare_on_a_generated_county() {
         lines.len(),
         truth_ids.len()
     );
-    assert!(!truth_ids.is_empty(), "the county has out-of-school children");
+    assert!(
+        !truth_ids.is_empty(),
+        "the county has out-of-school children"
+    );
     assert!(recall >= 0.95, "recall {recall:.3} below 0.95");
     assert!(precision >= 0.90, "precision {precision:.3} below 0.90");
     // Every line carries its evidence: the list rows and the age.
@@ -224,9 +234,16 @@ async fn compare_on_a_generated_county() {
         .find(|l| l.record.status == LinkStatus::NeedsReview)
         .or_else(|| links.first())
         .expect("a link");
-    let decided = review_link(&store, &Scope::All, target.id, false, "复核员甲", "出生日期不符")
-        .await
-        .expect("否决");
+    let decided = review_link(
+        &store,
+        &Scope::All,
+        target.id,
+        false,
+        "复核员甲",
+        "出生日期不符",
+    )
+    .await
+    .expect("否决");
     assert_eq!(decided.record.status, LinkStatus::Rejected);
     assert_eq!(decided.reviewed_by.as_deref(), Some("复核员甲"));
     let history = store
@@ -242,12 +259,22 @@ async fn compare_on_a_generated_county() {
         .expect("审计");
     let entry = history
         .iter()
-        .find(|e| e.entity == "compare_links" && e.entity_key == target.id.to_string() && e.actor == "复核员甲")
+        .find(|e| {
+            e.entity == "compare_links"
+                && e.entity_key == target.id.to_string()
+                && e.actor == "复核员甲"
+        })
         .expect("the decision is audited");
     assert!(entry.reason.contains("出生日期不符"), "{}", entry.reason);
     // A reason is required.
-    assert!(review_link(&store, &Scope::All, target.id, true, "复核员甲", "  ").await.is_err());
-    let third = compare_term(&store, term(), &opts).await.expect("第三次比对");
+    assert!(
+        review_link(&store, &Scope::All, target.id, true, "复核员甲", "  ")
+            .await
+            .is_err()
+    );
+    let third = compare_term(&store, term(), &opts)
+        .await
+        .expect("第三次比对");
     let after = store
         .compare_link(target.id, &Scope::All)
         .await
@@ -256,7 +283,9 @@ async fn compare_on_a_generated_county() {
     assert_eq!(after.record.status, LinkStatus::Rejected, "{third}");
     assert_eq!(after.reviewed_by.as_deref(), Some("复核员甲"));
     // The rejected link no longer joins its two persons.
-    let queue = review_queue(&store, term(), &Scope::All, 1_000).await.expect("复核队列");
+    let queue = review_queue(&store, term(), &Scope::All, 1_000)
+        .await
+        .expect("复核队列");
     assert!(queue.iter().all(|l| l.id != target.id));
 
     // 6. Jurisdiction: a township sees only its own rows, a school only
@@ -277,11 +306,21 @@ async fn compare_on_a_generated_county() {
         .map(|(t, n)| (t.clone(), *n))
         .expect("exceptions have townships");
     let seen = store
-        .compare_exceptions(&term(), &Scope::Township(township.clone()), None, false, 0, 100_000)
+        .compare_exceptions(
+            &term(),
+            &Scope::Township(township.clone()),
+            None,
+            false,
+            0,
+            100_000,
+        )
         .await
         .expect("乡镇");
     assert_eq!(seen.len(), n);
-    assert!(seen.len() < all.len(), "a township sees less than the county");
+    assert!(
+        seen.len() < all.len(),
+        "a township sees less than the county"
+    );
     assert!(
         seen.iter()
             .all(|e| e.record.placement.township_code.as_deref() == Some(township.as_str()))
@@ -298,7 +337,15 @@ async fn compare_on_a_generated_county() {
             .is_none()
     );
     assert!(matches!(
-        review_link(&store, &Scope::Township(township), outside.id, true, "乡镇", "同一人").await,
+        review_link(
+            &store,
+            &Scope::Township(township),
+            outside.id,
+            true,
+            "乡镇",
+            "同一人"
+        )
+        .await,
         Err(zizhu_app::AppError::LinkNotFound { .. })
     ));
     store.close().await;

@@ -723,8 +723,8 @@ pub async fn export_tables(
                     + 2
             })
             .collect();
-        let mut out = SheetOut::start(ws, &fmt, Some(&sheet.title), &sheet.headers, &widths)
-            .map_err(&err)?;
+        let mut out =
+            SheetOut::start(ws, &fmt, Some(&sheet.title), &sheet.headers, &widths).map_err(&err)?;
         for r in &sheet.rows {
             for (i, v) in r.iter().enumerate() {
                 out.text(i, v, &fmt).map_err(&err)?;

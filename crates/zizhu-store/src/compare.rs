@@ -156,7 +156,12 @@ pub(crate) fn m0006_compare() -> Vec<Ddl> {
                 .col(text("summary"))
                 .to_owned(),
         ),
-        index("idx_compare_runs_term", "compare_runs", &["term", "id"], false),
+        index(
+            "idx_compare_runs_term",
+            "compare_runs",
+            &["term", "id"],
+            false,
+        ),
         Ddl::Table(
             Table::create()
                 .table(COMPARE_LINKS.name)
@@ -675,7 +680,8 @@ impl WriteTx {
         let mut cells = link_cells(link);
         let existing = self.find_one(&COMPARE_LINKS, &key).await?;
         if let Some(before) = &existing {
-            let decided = LinkStatus::from_label(&before.text("status")?).is_some_and(|s| s.reviewed());
+            let decided =
+                LinkStatus::from_label(&before.text("status")?).is_some_and(|s| s.reviewed());
             if decided {
                 cells.retain(|(c, _)| *c != "status");
             }
@@ -933,7 +939,11 @@ impl Store {
     }
 
     /// Stored comparison runs of a term, newest first, at most `limit`.
-    pub async fn compare_runs(&self, term: &Term, limit: u64) -> Result<Vec<CompareRun>, StoreError> {
+    pub async fn compare_runs(
+        &self,
+        term: &Term,
+        limit: u64,
+    ) -> Result<Vec<CompareRun>, StoreError> {
         let mut q = select_all(&COMPARE_RUNS);
         q.and_where(Expr::col("term").eq(term.code()))
             .order_by("id", Order::Desc)
@@ -1004,8 +1014,7 @@ impl Store {
             .and_where_option(scope_condition(scope))
             .and_where_option(kind.map(|k| Expr::col("kind").eq(k.label())))
             .and_where_option(
-                (!include_cleared)
-                    .then(|| Expr::col("status").eq(ExceptionStatus::Open.label())),
+                (!include_cleared).then(|| Expr::col("status").eq(ExceptionStatus::Open.label())),
             )
             .and_where(Expr::col("id").gt(after))
             .order_by("id", Order::Asc)

@@ -138,16 +138,29 @@ async fn person_text(store: &Store, id: i64, full: bool) -> Result<String> {
     let (name, idn) = if full {
         (name, idn)
     } else {
-        (mask_name(&name), if idn.is_empty() { idn } else { mask_id(&idn) })
+        (
+            mask_name(&name),
+            if idn.is_empty() { idn } else { mask_id(&idn) },
+        )
     };
     let birth = p
         .record
         .birth_date
-        .map(|d| if full { d.to_string() } else { d.year().to_string() + "年" })
+        .map(|d| {
+            if full {
+                d.to_string()
+            } else {
+                d.year().to_string() + "年"
+            }
+        })
         .unwrap_or_default();
     Ok(format!(
         "{name} {} {birth}",
-        if idn.is_empty() { "无身份证号" } else { &idn }
+        if idn.is_empty() {
+            "无身份证号"
+        } else {
+            &idn
+        }
     ))
 }
 

@@ -386,17 +386,45 @@ fn compare_review_and_export_through_the_command_line() {
         .find_map(|l| l.split('\t').next().filter(|s| s.parse::<i64>().is_ok()))
         .map(str::to_string)
         .unwrap_or_else(|| "1".into());
-    let o = run(&["compare", "review", "--link", &id, "--reject", "--database", &url]);
-    assert!(!o.status.success(), "a decision without a reason is refused");
+    let o = run(&[
+        "compare",
+        "review",
+        "--link",
+        &id,
+        "--reject",
+        "--database",
+        &url,
+    ]);
+    assert!(
+        !o.status.success(),
+        "a decision without a reason is refused"
+    );
     assert!(stderr(&o).contains("--reason"), "{}", stderr(&o));
     let o = run(&[
-        "compare", "review", "--link", &id, "--reject", "--reason", "出生日期不符", "--actor",
-        "复核员", "--database", &url,
+        "compare",
+        "review",
+        "--link",
+        &id,
+        "--reject",
+        "--reason",
+        "出生日期不符",
+        "--actor",
+        "复核员",
+        "--database",
+        &url,
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("已否决"), "{}", stdout(&o));
     let o = run(&[
-        "compare", "review", "--link", "999999", "--accept", "--reason", "x", "--database", &url,
+        "compare",
+        "review",
+        "--link",
+        "999999",
+        "--accept",
+        "--reason",
+        "x",
+        "--database",
+        &url,
     ]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("找不到比对链接"), "{}", stderr(&o));
@@ -414,7 +442,13 @@ fn compare_review_and_export_through_the_command_line() {
     assert!(stdout(&o).contains("个人信息已脱敏"), "{}", stdout(&o));
     assert!(std::fs::metadata(&xlsx).unwrap().len() > 0);
     let o = run(&[
-        "compare", "export", "--out", xlsx.to_str().unwrap(), "--kind", "失学", "--database",
+        "compare",
+        "export",
+        "--out",
+        xlsx.to_str().unwrap(),
+        "--kind",
+        "失学",
+        "--database",
         &url,
     ]);
     assert!(!o.status.success());
