@@ -453,10 +453,6 @@ fn ppm(p: f64) -> i64 {
     (p.clamp(0.0, 1.0) * 1_000_000.0).round() as i64
 }
 
-#[expect(
-    clippy::float_arithmetic,
-    reason = "thresholds are probabilities; stored as integer parts per million"
-)]
 fn check_thresholds(t: Thresholds) -> Result<(), AppError> {
     if !(0.0..=1.0).contains(&t.review) || !(0.0..=1.0).contains(&t.auto) || t.review > t.auto {
         return Err(AppError::Registry {
@@ -469,6 +465,10 @@ fn check_thresholds(t: Thresholds) -> Result<(), AppError> {
     Ok(())
 }
 
+#[expect(
+    clippy::float_arithmetic,
+    reason = "log2 Bayes factors are rounded for display; no money here"
+)]
 fn explanation_json(link: &zizhu_link::Link) -> String {
     let e = &link.explanation;
     let round = |w: f64| (w * 100.0).round() / 100.0;
@@ -787,7 +787,6 @@ fn link_list(
         }
         let both_identified =
             registry_person.record.id_number.is_some() && row_person.record.id_number.is_some();
-        #[expect(clippy::float_arithmetic, reason = "comparing probabilities")]
         let auto = l.match_probability >= t.auto;
         let status = if auto && !both_identified {
             LinkStatus::AutoAccepted
