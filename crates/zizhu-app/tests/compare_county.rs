@@ -348,5 +348,83 @@ async fn compare_on_a_generated_county() {
         .await,
         Err(zizhu_app::AppError::LinkNotFound { .. })
     ));
+
+    // 7. Registry changes the comparison must notice (made through the
+    // audited write path, as a school officer's correction would be): a
+    // 县外就读 enrollment that loses its receiving school, and the child a
+    // roster row without an ID number was confirmed to be, enrolled a
+    // second time at another school.
+    let reg = store.compare_registry(&term()).await.expect("登记信息");
+    let away = reg
+        .enrollments
+        .iter()
+        .find(|e| e.record.out_of_county)
+        .expect("the county has 县外就读 students")
+        .clone();
+    let confirmed = links
+        .iter()
+        .find(|l| {
+            l.id != target.id
+                && l.record.status == LinkStatus::AutoAccepted
+                && l.record.list_kind == "学籍名单"
+                && !reg
+                    .enrollments
+                    .iter()
+                    .any(|e| e.record.person_id == l.record.person_id)
+        })
+        .expect("a roster row without an ID number confirmed to a registry person")
+        .clone();
+    let twin_school = reg
+        .enrollments
+        .iter()
+        .find(|e| e.record.person_id == confirmed.record.row_person_id)
+        .expect("the roster row's own enrollment")
+        .clone();
+    let mut tx = store
+        .begin_write(zizhu_store::AuditContext {
+            actor: "测试".into(),
+            reason: "模拟学校更正".into(),
+            batch_id: None,
+        })
+        .await
+        .expect("写事务");
+    let mut lost = away.record.clone();
+    lost.school_code = None;
+    lost.out_of_county_place = None;
+    tx.upsert_enrollment(&lost, None).await.expect("学籍");
+    let mut second = twin_school.record.clone();
+    second.person_id = confirmed.record.person_id;
+    tx.upsert_enrollment(&second, None).await.expect("学籍");
+    tx.commit().await.expect("提交");
+    let fourth = compare_term(&store, term(), &opts)
+        .await
+        .expect("第四次比对");
+    println!("{fourth}");
+    let found = |kind: ExceptionKind| {
+        fourth
+            .found
+            .iter()
+            .filter(|e| e.kind == kind)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let missing = found(ExceptionKind::OutOfCountyMissing);
+    let m = missing
+        .iter()
+        .find(|e| e.person_id == Some(away.record.person_id))
+        .expect("县外就读信息缺失 for the changed enrollment");
+    assert!(m.summary.contains("就读学校标识码"), "{}", m.summary);
+    assert!(m.evidence.contains("就读地点"), "{}", m.evidence);
+    let dup = found(ExceptionKind::Duplicate);
+    let d = dup
+        .iter()
+        .find(|e| {
+            e.key.ends_with(":重复学籍")
+                && e.evidence
+                    .contains(&format!("\"人员\":{}", confirmed.record.row_person_id))
+        })
+        .unwrap_or_else(|| panic!("重复享受 for the child enrolled twice: {dup:?}"));
+    assert!(d.summary.contains("2 条学籍"), "{}", d.summary);
+    assert!(fourth.writes.exceptions_added >= 2, "{fourth}");
     store.close().await;
 }
