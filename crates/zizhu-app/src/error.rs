@@ -35,6 +35,13 @@ pub enum AppError {
         run: i64,
     },
 
+    /// No comparison link with this number in the reader's scope.
+    #[error("找不到比对链接 {id}（或不在您的管辖范围内）")]
+    LinkNotFound {
+        /// The link's number.
+        id: i64,
+    },
+
     /// A registry value that the policy engine cannot take as it is.
     #[error("登记信息不能用于资助计算：{detail}")]
     Registry {

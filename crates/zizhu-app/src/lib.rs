@@ -16,6 +16,7 @@
 //! money never leaves integer fen; and a fact the registry does not hold is
 //! never passed to the engine as 否 when the engine can take 未知.
 
+mod compare;
 mod dashboard;
 mod entitle;
 mod error;
@@ -23,6 +24,11 @@ mod explain;
 mod facts;
 mod snapshot;
 
+pub use compare::{
+    CompareOptions, CompareReport, CompareWrites, ExceptionLine, ListSummary, POPULATION_LIST,
+    POVERTY_LIST, Thresholds, compare_term, exception_lines, reference_date, review_link,
+    review_queue,
+};
 pub use dashboard::{CoverageGap, CoverageGroup, CoverageReport, coverage, summary};
 pub use entitle::{
     ChangeKind, ChangeReason, EntitleOptions, EntitleReport, EntitlementChange, GapTotal, Timings,

@@ -677,3 +677,66 @@ async fn save(mut wb: Workbook, path: &Path) -> Result<(), ExportError> {
         })?
         .map_err(&err)
 }
+
+/// One sheet of a plain table for [`export_tables`]: text cells under
+/// Chinese headers, as the caller has already formatted (and masked) them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableSheet {
+    /// The sheet's name.
+    pub name: String,
+    /// The title line above the header.
+    pub title: String,
+    /// The column headers.
+    pub headers: Vec<String>,
+    /// The rows, each as many cells as there are headers.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Writes plain tables, one sheet each, with the registry exports' title,
+/// header and column formats (every cell text, so ID numbers keep their
+/// digits). `masked` is reported in the summary; the caller masks.
+pub async fn export_tables(
+    path: &Path,
+    sheets: &[TableSheet],
+    masked: bool,
+) -> Result<ExportSummary, ExportError> {
+    let err = write_err(path);
+    let mut wb = crate::xlsx::new_workbook();
+    let fmt = Formats::new();
+    let mut rows = 0u64;
+    for sheet in sheets {
+        let ws = add_sheet(&mut wb, &sheet.name).map_err(&err)?;
+        let widths: Vec<usize> = sheet
+            .headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                sheet
+                    .rows
+                    .iter()
+                    .take(200)
+                    .filter_map(|r| r.get(i))
+                    .map(|c| display_width(c))
+                    .chain([display_width(h)])
+                    .max()
+                    .unwrap_or(6)
+                    + 2
+            })
+            .collect();
+        let mut out =
+            SheetOut::start(ws, &fmt, Some(&sheet.title), &sheet.headers, &widths).map_err(&err)?;
+        for r in &sheet.rows {
+            for (i, v) in r.iter().enumerate() {
+                out.text(i, v, &fmt).map_err(&err)?;
+            }
+            out.next_row();
+            rows += 1;
+        }
+    }
+    save(wb, path).await?;
+    Ok(ExportSummary {
+        path: path.to_path_buf(),
+        rows,
+        masked,
+    })
+}

@@ -35,8 +35,8 @@ mod xlsx;
 
 pub use error::{ExportError, ImportError};
 pub use export::{
-    ExportOptions, ExportSummary, LedgerLevel, Privacy, export_ledger, export_regions,
-    export_schools, export_students,
+    ExportOptions, ExportSummary, LedgerLevel, Privacy, TableSheet, export_ledger, export_regions,
+    export_schools, export_students, export_tables,
 };
 pub use field::Field;
 pub use import::{

@@ -31,6 +31,7 @@ mod browse;
 mod bulk;
 mod clock;
 mod codec;
+mod compare;
 mod db;
 mod entitlements;
 mod error;
@@ -47,6 +48,10 @@ pub use access::{BatchUpload, NewSession, Session, UnmaskEntry, UnmaskRecord, Us
 pub use aid::{AidStudent, Provenance, RecordKind, SchoolAidProfile, SchoolOwnership};
 pub use browse::HouseholdFilter;
 pub use clock::{now_utc, utc_after, utc_before};
+pub use compare::{
+    CompareRegistry, CompareRun, CompareRunCounts, ExceptionKind, ExceptionRecord, ExceptionStatus,
+    LinkFilter, LinkRecord, LinkStatus, NewCompareRun, Placement, StoredException, StoredLink,
+};
 pub use db::Backend;
 pub use entitlements::{
     EntitlementGap, EntitlementGroup, EntitlementRecord, EntitlementRun, EntitlementRunCounts,

@@ -356,6 +356,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "登记信息变更计数",
         statements: m0005_registry_version,
     },
+    Migration {
+        version: 6,
+        name: "大数据比对：比对记录、比对链接与异常名单",
+        statements: crate::compare::m0006_compare,
+    },
 ];
 
 /// The bookkeeping table itself, created before anything else so that
@@ -863,6 +868,9 @@ mod tests {
             &AUDIT_LOG,
             &USERS,
             &BATCH_UPLOADS,
+            &crate::compare::COMPARE_RUNS,
+            &crate::compare::COMPARE_LINKS,
+            &crate::compare::COMPARE_EXCEPTIONS,
         ]);
         for table in tables {
             let sql = format!("SELECT * FROM {}", table.name);

@@ -178,6 +178,9 @@ pub fn router(state: AppState) -> Router {
         .route("/imports/jobs/{job}/status", get(imports::job_status))
         .route("/imports/{id}", get(imports::batch_page))
         .route("/imports/{id}/report.xlsx", get(imports::report))
+        .route("/compare", get(pages::compare::exceptions))
+        .route("/compare/review", get(pages::compare::review_queue))
+        .route("/compare/links/{id}", post(pages::compare::decide))
         .route("/audit", get(pages::audit::log))
         .route("/audit/unmask", get(pages::audit::unmask_log))
         .route(

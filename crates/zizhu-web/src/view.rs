@@ -33,12 +33,13 @@ pub(crate) struct Layout {
 }
 
 /// The menu sections, by the path prefix that marks them active.
-const SECTIONS: [(&str, &str); 7] = [
+const SECTIONS: [(&str, &str); 8] = [
     ("/", "首页"),
     ("/schools", "学校"),
     ("/students", "学生"),
     ("/households", "家庭户"),
     ("/imports", "名单导入"),
+    ("/compare", "比对"),
     ("/audit", "审计日志"),
     ("/admin/users", "账号管理"),
 ];
@@ -68,6 +69,7 @@ impl Layout {
             .iter()
             .filter(|(href, _)| match *href {
                 "/imports" => role.may_view_imports(),
+                "/compare" => crate::pages::compare::may_read(role),
                 "/audit" | "/admin/users" => role.is_admin(),
                 _ => true,
             })

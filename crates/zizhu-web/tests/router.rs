@@ -1432,3 +1432,228 @@ fn e2e_requested_without_the_feature_fails() {
         );
     }
 }
+
+/// Seeds the comparison ledger of the test county: a 待复核 link and an
+/// exception in each township. Returns (link in A, link in B).
+async fn seed_compare(app: &TestApp) -> (i64, i64) {
+    use zizhu_store::{
+        AuditContext, CompareRunCounts, ExceptionKind, ExceptionRecord, LinkRecord, LinkStatus,
+        NewCompareRun, Placement,
+    };
+    let term = zizhu_core::Term::parse(TERM).unwrap();
+    let place = |school: Option<&str>, town: &str, class: Option<&str>| Placement {
+        school_code: school.map(str::to_owned),
+        township_code: Some(town.to_owned()),
+        class_name: class.map(str::to_owned),
+    };
+    let link = |row_no: i64, person: i64, p: Placement| LinkRecord {
+        term,
+        batch_id: app.ids.batch_county,
+        list_kind: "适龄儿童户籍名单".into(),
+        file_name: "公安卫健-0至17岁人口名册.xlsx".into(),
+        row_no,
+        row_person_id: app.ids.qian,
+        person_id: person,
+        probability_ppm: 812_345,
+        status: LinkStatus::NeedsReview,
+        explanation: r#"{"各项比较":[{"字段":"姓名","等级":"同音","权重":6.5}]}"#.into(),
+        placement: p,
+    };
+    let mut tx = app
+        .store
+        .begin_write(AuditContext {
+            actor: "比对".into(),
+            reason: "测试比对".into(),
+            batch_id: None,
+        })
+        .await
+        .unwrap();
+    let run = tx
+        .record_compare_run(&NewCompareRun {
+            term,
+            started_at: zizhu_store::now_utc(),
+            auto_threshold_ppm: 990_000,
+            review_threshold_ppm: 500_000,
+            counts: CompareRunCounts::default(),
+            summary: "测试".into(),
+        })
+        .await
+        .unwrap();
+    let a = tx
+        .put_compare_link(
+            run,
+            &link(
+                5,
+                app.ids.li,
+                place(Some(SCHOOL_A1), TOWN_A, Some("3（1）班")),
+            ),
+        )
+        .await
+        .unwrap()
+        .id;
+    let b = tx
+        .put_compare_link(
+            run,
+            &link(6, app.ids.zhao, place(Some(SCHOOL_B1), TOWN_B, None)),
+        )
+        .await
+        .unwrap()
+        .id;
+    for (kind, person, summary, p) in [
+        (
+            ExceptionKind::SuspectedDropout,
+            app.ids.qian,
+            "8 周岁（2018-08-31 时），在户籍或建档立卡名单中，2018秋 无学籍",
+            place(None, TOWN_A, None),
+        ),
+        (
+            ExceptionKind::OutOfCountyMissing,
+            app.ids.zhao,
+            "县外就读，缺少接收学校信息：就读学校标识码",
+            place(Some(SCHOOL_B1), TOWN_B, None),
+        ),
+    ] {
+        tx.put_compare_exception(
+            run,
+            &ExceptionRecord {
+                term,
+                kind,
+                key: format!("人员:{person}"),
+                person_id: Some(person),
+                summary: summary.into(),
+                evidence: r#"{"名单":[{"文件":"公安卫健-0至17岁人口名册.xlsx","行":5}]}"#.into(),
+                placement: p,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    (a, b)
+}
+
+#[tokio::test]
+async fn compare_pages_are_scoped_masked_and_role_checked() {
+    let app = app().await;
+    let (link_a, link_b) = seed_compare(&app).await;
+
+    let county = app.client("county").await;
+    let r = county.get("/compare").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let page = r.text();
+    assert!(page.contains("疑似失学辍学"), "{page}");
+    assert!(page.contains("县外就读，缺少接收学校信息"), "{page}");
+    assert!(page.contains(r#"href="/compare""#), "the menu has 比对");
+    assert!(full_ids(&page).is_empty(), "ID numbers are masked: {page}");
+
+    // A township sees its own exception only; a school only its own.
+    let town = app.client("town_a").await;
+    let page = town.get("/compare").await.text();
+    assert!(page.contains("无学籍"), "{page}");
+    assert!(!page.contains("县外就读，缺少"), "{page}");
+    let page = app.client("school_b").await.get("/compare").await.text();
+    assert!(page.contains("县外就读，缺少"), "{page}");
+    assert!(
+        !page.contains("无学籍"),
+        "an out-of-school child has no school: {page}"
+    );
+    let page = county.get("/compare?kind=县外就读信息缺失").await.text();
+    assert!(!page.contains("无学籍"), "{page}");
+    assert_eq!(
+        county.get("/compare?kind=失学").await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    // The foundation has no comparison pages and no menu entry.
+    let fund = app.client("fund").await;
+    assert_eq!(fund.get("/compare").await.status, StatusCode::FORBIDDEN);
+    assert!(!fund.get("/").await.text().contains(r#"href="/compare""#));
+
+    // The review queue is scoped too.
+    let queue = town.get("/compare/review").await.text();
+    assert!(
+        queue.contains(&format!("/compare/links/{link_a}")),
+        "{queue}"
+    );
+    assert!(
+        !queue.contains(&format!("/compare/links/{link_b}")),
+        "{queue}"
+    );
+    assert!(full_ids(&queue).is_empty(), "{queue}");
+
+    // Deciding: outside the area is 404, without a reason 400, a role that
+    // does not review 403, and a decision is audited with the user.
+    let r = town
+        .post(
+            &format!("/compare/links/{link_b}"),
+            &[("decision", "accept"), ("reason", "同一人")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = town
+        .post(
+            &format!("/compare/links/{link_a}"),
+            &[("decision", "reject")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = app
+        .client("leader")
+        .await
+        .post(
+            &format!("/compare/links/{link_a}"),
+            &[("decision", "reject"), ("reason", "不是")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = town
+        .post_raw(
+            &format!("/compare/links/{link_a}"),
+            &[("decision", "reject"), ("reason", "不是")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
+    let r = town
+        .post(
+            &format!("/compare/links/{link_a}"),
+            &[
+                ("decision", "reject"),
+                ("reason", "出生日期不符"),
+                ("term", TERM),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(
+        r.location().starts_with("/compare/review"),
+        "{}",
+        r.location()
+    );
+    let stored = app
+        .store
+        .compare_link(link_a, &Scope::All)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.record.status.label(), "已否决");
+    let audit = app
+        .store
+        .audit_log(
+            &AuditFilter {
+                entity: Some("compare_links".into()),
+                entity_key: Some(link_a.to_string()),
+                ..AuditFilter::default()
+            },
+            10,
+        )
+        .await
+        .unwrap();
+    assert!(audit[0].actor.contains("town_a"), "{:?}", audit[0]);
+    assert!(audit[0].reason.contains("出生日期不符"), "{:?}", audit[0]);
+    // A decided link leaves the queue.
+    let queue = town.get("/compare/review").await.text();
+    assert!(
+        !queue.contains(&format!("/compare/links/{link_a}")),
+        "{queue}"
+    );
+}

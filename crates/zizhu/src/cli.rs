@@ -85,6 +85,14 @@ pub enum Command {
     /// 比对两份名单，找出同一人（身份证号修复、繁简、同音、日期格式）
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
     Link(LinkArgs),
+    /// 大数据比对：登记信息与已导入的各部门名单逐一比对，生成复核队列和异常名单
+    #[command(
+        help_template = HELP_TEMPLATE,
+        next_help_heading = "选项",
+        subcommand_help_heading = "命令",
+        args_conflicts_with_subcommands = true
+    )]
+    Compare(CompareArgs),
     /// 账号管理：新建、重设密码、停用、启用
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项", subcommand_help_heading = "命令")]
     User(UserArgs),
@@ -277,6 +285,123 @@ pub enum BatchesCommand {
             hide_default_value = true
         )]
         actor: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    #[command(subcommand)]
+    pub command: Option<CompareCommand>,
+    #[command(flatten)]
+    pub run: CompareRunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareRunArgs {
+    /// 学期，如 2018秋（默认 2018秋）
+    #[arg(
+        long,
+        default_value = "2018秋",
+        value_name = "学期",
+        hide_default_value = true
+    )]
+    pub term: String,
+    /// 只试算、不写入
+    #[arg(long)]
+    pub dry_run: bool,
+    /// 自动确认阈值：匹配概率不低于此值的链接自动确认（默认 0.99）
+    #[arg(long, value_name = "P")]
+    pub auto: Option<f64>,
+    /// 复核阈值：匹配概率不低于此值（且低于自动确认阈值）的链接进入复核队列（默认 0.5）
+    #[arg(long, value_name = "P")]
+    pub review: Option<f64>,
+    /// 操作人（记入审计日志）
+    #[arg(
+        long,
+        default_value = "命令行",
+        value_name = "姓名",
+        hide_default_value = true
+    )]
+    pub actor: String,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CompareCommand {
+    /// 复核队列：不带 --link 时列出待复核的链接；带 --link 时确认或否决一条
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Review {
+        /// 学期，如 2018秋（默认 2018秋）
+        #[arg(
+            long,
+            default_value = "2018秋",
+            value_name = "学期",
+            hide_default_value = true
+        )]
+        term: String,
+        /// 要复核的链接编号
+        #[arg(long, value_name = "编号")]
+        link: Option<i64>,
+        /// 确认为同一人
+        #[arg(long, conflicts_with = "reject")]
+        accept: bool,
+        /// 否决（不是同一人）
+        #[arg(long)]
+        reject: bool,
+        /// 复核理由（必填，记入审计日志）
+        #[arg(long, value_name = "理由")]
+        reason: Option<String>,
+        /// 最多列出多少条
+        #[arg(
+            long,
+            default_value_t = 50,
+            value_name = "条数",
+            hide_default_value = true
+        )]
+        limit: u64,
+        /// 显示完整的姓名和身份证号（默认打码）
+        #[arg(long)]
+        full: bool,
+        /// 复核人（记入审计日志）
+        #[arg(
+            long,
+            default_value = "命令行",
+            value_name = "姓名",
+            hide_default_value = true
+        )]
+        actor: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// 导出异常名单（xlsx，每类一个工作表）
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Export {
+        /// 输出文件（.xlsx）
+        #[arg(long, value_name = "文件")]
+        out: PathBuf,
+        /// 学期，如 2018秋（默认 2018秋）
+        #[arg(
+            long,
+            default_value = "2018秋",
+            value_name = "学期",
+            hide_default_value = true
+        )]
+        term: String,
+        /// 只导出这一类：疑似失学辍学、应享未享、不应享而享、重复享受、县外就读信息缺失
+        #[arg(long, value_name = "类别")]
+        kind: Option<String>,
+        /// 只导出这个乡镇（9位代码）
+        #[arg(long, value_name = "代码")]
+        township: Option<String>,
+        /// 只导出这所学校（10位学校标识码）
+        #[arg(long, value_name = "代码")]
+        school: Option<String>,
+        /// 导出完整的姓名和身份证号（默认打码）
+        #[arg(long)]
+        full: bool,
         #[command(flatten)]
         db: DbArgs,
     },

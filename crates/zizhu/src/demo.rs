@@ -195,5 +195,13 @@ async fn load(args: &DemoArgs, store: &zizhu_store::Store, files: &Path) -> Resu
         config.term.code(),
         t.elapsed().as_secs_f32()
     );
+    let report = zizhu_app::compare_term(
+        store,
+        config.term,
+        &zizhu_app::CompareOptions::new("演示程序"),
+    )
+    .await
+    .context("大数据比对失败")?;
+    say!("{report}");
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! library crates; no domain logic lives here.
 
 mod cli;
+mod compare;
 mod demo;
 mod registry;
 
@@ -104,6 +105,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Batches(args) => registry::batches(args.command).await,
         Command::User(args) => registry::user(args.command).await,
         Command::Link(args) => link(args),
+        Command::Compare(args) => compare::compare(args).await,
         Command::Entitle(args) => registry::entitle(args).await,
     }
 }

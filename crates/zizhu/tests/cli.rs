@@ -325,6 +325,7 @@ fn demo_loads_the_county_and_reuses_it_on_the_second_run() {
     assert!(out.contains("首次运行"), "{out}");
     assert!(out.contains("导入 教育局-学籍名册"), "{out}");
     assert!(out.contains("demo-school"), "{out}");
+    assert!(out.contains("2018秋 大数据比对（已保存）"), "{out}");
     assert!(dir.path().join("zizhu-demo/zizhu-demo.sqlite").exists());
 
     let second = zizhu()
@@ -338,6 +339,120 @@ fn demo_loads_the_county_and_reuses_it_on_the_second_run() {
         "{}",
         stdout(&second)
     );
+}
+
+/// `zizhu compare` on the demo county: the summary per list, the review
+/// queue masked, a decision that needs a reason, and the exception lists
+/// exported to xlsx, masked unless `--full`.
+#[test]
+fn compare_review_and_export_through_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = zizhu()
+        .args(["demo", "--students", "600", "--seed", "3", "--no-serve"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    let url = format!(
+        "sqlite://{}",
+        dir.path().join("zizhu-demo/zizhu-demo.sqlite").display()
+    );
+    // A re-run over the demo's own comparison writes nothing new.
+    let o = run(&["compare", "--term", "2018秋", "--database", &url]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for want in [
+        "学籍名单",
+        "适龄儿童户籍名单",
+        "自动确认",
+        "待复核",
+        "疑似失学辍学：",
+        "应享未享：",
+        "不应享而享：",
+        "重复享受：",
+        "县外就读信息缺失：",
+        "写入：链接新增 0、变更 0、失效 0；异常新增 0、变更 0、消除 0",
+    ] {
+        assert!(out.contains(want), "missing {want}: {out}");
+    }
+    let o = run(&["compare", "review", "--database", &url]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let queue = stdout(&o);
+    // Pick a link to decide: from the queue if there is one, else any
+    // stored link (the demo county may leave nothing in the middle band).
+    let id: String = queue
+        .lines()
+        .skip(1)
+        .find_map(|l| l.split('\t').next().filter(|s| s.parse::<i64>().is_ok()))
+        .map(str::to_string)
+        .unwrap_or_else(|| "1".into());
+    let o = run(&[
+        "compare",
+        "review",
+        "--link",
+        &id,
+        "--reject",
+        "--database",
+        &url,
+    ]);
+    assert!(
+        !o.status.success(),
+        "a decision without a reason is refused"
+    );
+    assert!(stderr(&o).contains("--reason"), "{}", stderr(&o));
+    let o = run(&[
+        "compare",
+        "review",
+        "--link",
+        &id,
+        "--reject",
+        "--reason",
+        "出生日期不符",
+        "--actor",
+        "复核员",
+        "--database",
+        &url,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("已否决"), "{}", stdout(&o));
+    let o = run(&[
+        "compare",
+        "review",
+        "--link",
+        "999999",
+        "--accept",
+        "--reason",
+        "x",
+        "--database",
+        &url,
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("找不到比对链接"), "{}", stderr(&o));
+
+    let xlsx = dir.path().join("异常名单.xlsx");
+    let o = run(&[
+        "compare",
+        "export",
+        "--out",
+        xlsx.to_str().unwrap(),
+        "--database",
+        &url,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("个人信息已脱敏"), "{}", stdout(&o));
+    assert!(std::fs::metadata(&xlsx).unwrap().len() > 0);
+    let o = run(&[
+        "compare",
+        "export",
+        "--out",
+        xlsx.to_str().unwrap(),
+        "--kind",
+        "失学",
+        "--database",
+        &url,
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("不认识的异常类别"), "{}", stderr(&o));
 }
 
 #[test]

@@ -14,7 +14,9 @@ use zizhu_core::{
 use zizhu_store::*;
 
 mod bulk;
+mod compare;
 pub use bulk::*;
+pub use compare::*;
 
 /// Generates one `#[tokio::test]` per suite function, each calling `$run`
 /// with the test's name and body.
@@ -49,6 +51,7 @@ macro_rules! storage_tests {
             bulk_writes_match_the_per_row_path,
             bulk_chunk_with_duplicates_is_applied_in_order,
             bulk_batch_rollback_restores_exact_previous_state,
+            compare_ledger_is_audited_idempotent_and_scoped,
         );
     };
     (@each $run:path; $($name:ident),* $(,)?) => {

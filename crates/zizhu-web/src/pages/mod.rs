@@ -2,6 +2,7 @@
 //! passes their scope to every store read; none filters after the fact.
 
 pub(crate) mod audit;
+pub(crate) mod compare;
 pub(crate) mod dashboard;
 pub(crate) mod households;
 pub(crate) mod persons;
