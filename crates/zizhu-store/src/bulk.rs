@@ -122,9 +122,20 @@ impl WriteTx {
         keyed: &Keyed,
         items: Vec<Item>,
     ) -> Result<Vec<(Snapshot, Outcome)>, StoreError> {
-        let mut results: Vec<Option<(Snapshot, Outcome)>> = vec![None; items.len()];
         let keys: Vec<Vec<Cell>> = items.iter().filter_map(|i| i.key.clone()).collect();
-        let mut state = self.existing_by_keys(keyed, &keys).await?;
+        let state = self.existing_by_keys(keyed, &keys).await?;
+        self.bulk_upsert_from(keyed, items, state).await
+    }
+
+    /// [`WriteTx::bulk_upsert`] given the existing rows of the items' keys,
+    /// already read in this transaction.
+    async fn bulk_upsert_from(
+        &mut self,
+        keyed: &Keyed,
+        items: Vec<Item>,
+        mut state: HashMap<Vec<Cell>, Snapshot>,
+    ) -> Result<Vec<(Snapshot, Outcome)>, StoreError> {
+        let mut results: Vec<Option<(Snapshot, Outcome)>> = vec![None; items.len()];
         let mut pending: Vec<Pending> = Vec::new();
         let mut pending_keys: HashSet<Vec<Cell>> = HashSet::new();
         for (i, item) in items.iter().enumerate() {
@@ -196,33 +207,42 @@ impl WriteTx {
             inserts.iter().partition(|i| items[**i].key.is_some());
         if let Some(&first) = with_key.first() {
             let columns: Vec<&'static str> = full(first).iter().map(|(c, _)| *c).collect();
+            // Only the new primary key and the record key come back: the
+            // rest of the row is what was written (`Snapshot::inserted`).
+            let mut returning: Vec<&'static str> = vec![table.pk];
+            returning.extend(keyed.key_cols.iter().copied());
             for chunk in with_key.chunks(rows_per_stmt(columns.len())) {
                 let rows: Vec<Vec<Cell>> = chunk
                     .iter()
                     .map(|i| full(*i).into_iter().map(|(_, v)| v).collect())
                     .collect();
                 let mut q = insert_many(table, &columns, &rows)?;
-                q.returning_all();
+                q.returning(Query::returning().columns(returning.iter().copied()));
                 let returned = self.conn().fetch_all(&q, "批量新增记录").await?;
-                let mut by_key: HashMap<Vec<Cell>, Snapshot> = HashMap::new();
+                let mut by_key: HashMap<Vec<Cell>, Cell> = HashMap::with_capacity(returned.len());
                 for r in &returned {
-                    let s = Snapshot::from_row(table, r, "")?;
-                    let key = keyed.key_cols.iter().map(|c| s.get(c).clone()).collect();
-                    by_key.insert(key, s);
+                    let pk = r.cell(table.pk, table.pk_kind())?;
+                    let key = keyed
+                        .key_cols
+                        .iter()
+                        .map(|c| r.cell(c, kind_of(table, c)))
+                        .collect::<Result<Vec<Cell>, _>>()?;
+                    by_key.insert(key, pk);
                 }
                 for i in chunk {
                     let key = items[*i].key.as_ref().expect("partitioned on key");
-                    let s = by_key.remove(key).ok_or(StoreError::Database {
+                    let pk = by_key.remove(key).ok_or(StoreError::Database {
                         context: "批量新增记录",
                         detail: "数据库没有返回新记录".into(),
                     })?;
-                    inserted.insert(*i, s);
+                    inserted.insert(*i, Snapshot::inserted(table, pk, &full(*i)));
                 }
             }
         }
         for i in without_key {
-            let mut q = crate::write::insert_stmt(table, &full(i))?;
-            q.returning_all();
+            let cells = full(i);
+            let mut q = crate::write::insert_stmt(table, &cells)?;
+            q.returning_col(table.pk);
             let row =
                 self.conn()
                     .fetch_optional(&q, "新增记录")
@@ -231,12 +251,15 @@ impl WriteTx {
                         context: "新增记录",
                         detail: "数据库没有返回新记录".into(),
                     })?;
-            inserted.insert(i, Snapshot::from_row(table, &row, "")?);
+            let pk = row.cell(table.pk, table.pk_kind())?;
+            inserted.insert(i, Snapshot::inserted(table, pk, &cells));
         }
         // Changed rows, and every audit entry in record order.
         let ctx = self.context().clone();
         let at = now_utc();
         let mut audit_rows: Vec<Vec<Cell>> = Vec::with_capacity(ops.len());
+        #[cfg(debug_assertions)]
+        let mut written: Vec<Snapshot> = Vec::with_capacity(ops.len());
         for op in ops {
             let (i, action, before, after) = match op {
                 Pending::Insert(i) => {
@@ -256,19 +279,20 @@ impl WriteTx {
                                 .filter(|(c, _)| *c != table.pk)
                                 .map(|(c, v)| (*c, Expr::val(v.to_value(kind_of(table, c))))),
                         )
-                        .and_where(Expr::col(table.pk).eq(before.pk().to_value(table.pk_kind())))
-                        .returning_all();
-                    let row = self.conn().fetch_optional(&q, "修改记录").await?.ok_or(
-                        StoreError::Database {
+                        .and_where(Expr::col(table.pk).eq(before.pk().to_value(table.pk_kind())));
+                    let n = self.conn().execute(&q, "修改记录").await?;
+                    if n != 1 {
+                        return Err(StoreError::Database {
                             context: "修改记录",
                             detail: "记录修改后读不到".into(),
-                        },
-                    )?;
-                    let after = Snapshot::from_row(table, &row, "")?;
+                        });
+                    }
+                    let after = before.with(&items[i].cells);
                     (i, AuditAction::Update, Some(before), after)
                 }
             };
-            let json = |s: &Snapshot| Cell::Text(s.to_json().to_string());
+            #[cfg(debug_assertions)]
+            written.push(after.clone());
             audit_rows.push(vec![
                 Cell::text(at.clone()),
                 Cell::text(&ctx.actor),
@@ -276,12 +300,17 @@ impl WriteTx {
                 Cell::text(table.name),
                 Cell::Text(after.pk().render()),
                 Cell::opt_int(after.person_id()),
-                before.as_ref().map_or(Cell::Null, json),
-                json(&after),
+                before.as_ref().map_or(Cell::Null, |s| Cell::Text(s.json_text())),
+                Cell::Text(after.json_text()),
                 Cell::text(&ctx.reason),
                 Cell::opt_int(ctx.batch_id),
                 Cell::opt_int(items[i].source_row),
             ]);
+            if table.name == schema::PERSONS.name
+                && let Cell::Int(id) = after.pk()
+            {
+                self.known_person(*id);
+            }
             if let Some(k) = &items[i].key {
                 state.insert(k.clone(), after.clone());
             }
@@ -292,7 +321,32 @@ impl WriteTx {
             };
             results[i] = Some((after, outcome));
         }
+        #[cfg(debug_assertions)]
+        self.check_written(&written).await?;
         self.insert_audit_rows(&audit_rows).await
+    }
+
+    /// Debug builds only: reads back every row the bulk path wrote and
+    /// checks it is exactly the snapshot audited for it, so that building
+    /// the audit entry in Rust can never drift from what was stored.
+    #[cfg(debug_assertions)]
+    async fn check_written(&mut self, written: &[Snapshot]) -> Result<(), StoreError> {
+        for s in written {
+            let stored = self.by_pk(s.table, s.pk().clone()).await?;
+            if stored.as_ref() != Some(s) {
+                return Err(StoreError::Database {
+                    context: "批量写入自检",
+                    detail: format!(
+                        "{} 表主键 {} 的审计快照与库中记录不一致：{:?} ≠ {:?}",
+                        s.table.name,
+                        s.pk().render(),
+                        s.cells,
+                        stored.map(|x| x.cells)
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     async fn insert_audit_rows(&mut self, rows: &[Vec<Cell>]) -> Result<(), StoreError> {
@@ -319,7 +373,11 @@ impl WriteTx {
     /// Fails with [`StoreError::NotFound`] for the first person id that is
     /// not in the registry, as the per-row methods' check does.
     async fn require_persons(&mut self, ids: &[i64]) -> Result<(), StoreError> {
-        let mut unique: Vec<i64> = ids.to_vec();
+        let mut unique: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !self.is_known_person(*id))
+            .collect();
         unique.sort_unstable();
         unique.dedup();
         let mut found = HashSet::new();
@@ -332,7 +390,10 @@ impl WriteTx {
                 found.insert(r.int("id")?);
             }
         }
-        match ids.iter().find(|id| !found.contains(id)) {
+        match ids
+            .iter()
+            .find(|id| !found.contains(id) && !self.is_known_person(**id))
+        {
             Some(id) => Err(StoreError::NotFound {
                 entity: "人员",
                 key: id.to_string(),
@@ -381,6 +442,47 @@ impl WriteTx {
             })
             .collect();
         upserted(self.bulk_upsert(&keyed, items).await?)
+    }
+
+    /// Merges many list rows with the registry and writes them, reading
+    /// each person once: `merge(i, existing)` makes row `i`'s record from
+    /// the registry's person with that ID number (read inside this
+    /// transaction), and the records are written as by
+    /// [`WriteTx::upsert_persons_bulk`]. An ID number must not repeat among
+    /// `persons` (cut the list where one does).
+    pub async fn merge_persons_bulk<F>(
+        &mut self,
+        persons: &[(Option<&zizhu_core::IdNumber>, Option<i64>)],
+        mut merge: F,
+    ) -> Result<Vec<Upserted>, StoreError>
+    where
+        F: FnMut(usize, Option<PersonRecord>) -> PersonRecord,
+    {
+        let keyed = Keyed {
+            table: &schema::PERSONS,
+            key_cols: &["id_number"],
+            insert_extra: vec![("created_batch", Cell::opt_int(self.context().batch_id))],
+        };
+        let keys: Vec<Vec<Cell>> = persons
+            .iter()
+            .filter_map(|(id, _)| id.map(|i| vec![Cell::text(i.as_str())]))
+            .collect();
+        let state = self.existing_by_keys(&keyed, &keys).await?;
+        let mut items = Vec::with_capacity(persons.len());
+        for (i, (id, row)) in persons.iter().enumerate() {
+            let key = id.map(|i| vec![Cell::text(i.as_str())]);
+            let existing = match key.as_ref().and_then(|k| state.get(k)) {
+                Some(s) => Some(codec::person_from(s)?.record),
+                None => None,
+            };
+            let record = merge(i, existing);
+            items.push(Item {
+                key: record.id_number.as_ref().map(|i| vec![Cell::text(i.as_str())]),
+                cells: codec::person_cells(&record),
+                source_row: *row,
+            });
+        }
+        upserted(self.bulk_upsert_from(&keyed, items, state).await?)
     }
 
     /// [`WriteTx::upsert_enrollment`] for many enrollments.
