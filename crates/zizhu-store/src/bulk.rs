@@ -19,7 +19,7 @@ use crate::error::StoreError;
 use crate::records::*;
 use crate::schema::{self, TableDef};
 use crate::write::{WriteTx, select_all};
-use sea_query::{Expr, ExprTrait, InsertStatement, Order, Query};
+use sea_query::{Expr, ExprTrait, Order, Query};
 use std::collections::{HashMap, HashSet};
 
 /// Keys per `IN (…)` list when reading existing rows.
@@ -36,26 +36,9 @@ fn rows_per_stmt(columns: usize) -> usize {
     (MAX_PARAMS / columns.max(1)).max(1)
 }
 
-/// A multi-row `INSERT` of rows that all name the same columns.
-fn insert_many(
-    table: &TableDef,
-    columns: &[&'static str],
-    rows: &[Vec<Cell>],
-) -> Result<InsertStatement, StoreError> {
-    let mut q = Query::insert();
-    q.into_table(table.name).columns(columns.iter().copied());
-    for row in rows {
-        q.values(
-            columns
-                .iter()
-                .zip(row)
-                .map(|(c, v)| Expr::val(v.to_value(kind_of(table, c)))),
-        )
-        .map_err(|e| StoreError::Invalid {
-            detail: e.to_string(),
-        })?;
-    }
-    Ok(q)
+/// The columns of `table` named in `columns`, with their kinds.
+fn typed(table: &TableDef, columns: &[&'static str]) -> Vec<(&'static str, Kind)> {
+    columns.iter().map(|c| (*c, kind_of(table, c))).collect()
 }
 
 /// One record to write: its key (`None`: always a new row) and its cells.
@@ -216,9 +199,16 @@ impl WriteTx {
                     .iter()
                     .map(|i| full(*i).into_iter().map(|(_, v)| v).collect())
                     .collect();
-                let mut q = insert_many(table, &columns, &rows)?;
-                q.returning(Query::returning().columns(returning.iter().copied()));
-                let returned = self.conn().fetch_all(&q, "批量新增记录").await?;
+                let returned = self
+                    .conn()
+                    .insert_rows(
+                        table.name,
+                        &typed(table, &columns),
+                        rows,
+                        &returning,
+                        "批量新增记录",
+                    )
+                    .await?;
                 let mut by_key: HashMap<Vec<Cell>, Cell> = HashMap::with_capacity(returned.len());
                 for r in &returned {
                     let pk = r.cell(table.pk, table.pk_kind())?;
@@ -323,7 +313,7 @@ impl WriteTx {
         }
         #[cfg(debug_assertions)]
         self.check_written(&written).await?;
-        self.insert_audit_rows(&audit_rows).await
+        self.insert_audit_rows(audit_rows).await
     }
 
     /// Debug builds only: reads back every row the bulk path wrote and
@@ -349,7 +339,7 @@ impl WriteTx {
         Ok(())
     }
 
-    async fn insert_audit_rows(&mut self, rows: &[Vec<Cell>]) -> Result<(), StoreError> {
+    async fn insert_audit_rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), StoreError> {
         const COLUMNS: [&str; 11] = [
             "at",
             "actor",
@@ -363,9 +353,20 @@ impl WriteTx {
             "batch_id",
             "source_row",
         ];
-        for chunk in rows.chunks(rows_per_stmt(COLUMNS.len())) {
-            let q = insert_many(&schema::AUDIT_LOG, &COLUMNS, chunk)?;
-            self.conn().execute(&q, "写入审计日志").await?;
+        let columns = typed(&schema::AUDIT_LOG, &COLUMNS);
+        let per = rows_per_stmt(COLUMNS.len());
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<Vec<Cell>> = rows.by_ref().take(per).collect();
+            self.conn()
+                .insert_rows(
+                    schema::AUDIT_LOG.name,
+                    &columns,
+                    chunk,
+                    &[],
+                    "写入审计日志",
+                )
+                .await?;
         }
         Ok(())
     }
@@ -546,6 +547,7 @@ impl WriteTx {
             "outcome",
             "reason",
         ];
+        let columns = typed(&schema::IMPORT_ROWS, &COLUMNS);
         for chunk in rows.chunks(rows_per_stmt(COLUMNS.len())) {
             let cells: Vec<Vec<Cell>> = chunk
                 .iter()
@@ -561,8 +563,15 @@ impl WriteTx {
                     ]
                 })
                 .collect();
-            let q = insert_many(&schema::IMPORT_ROWS, &COLUMNS, &cells)?;
-            self.conn().execute(&q, "记录导入行").await?;
+            self.conn()
+                .insert_rows(
+                    schema::IMPORT_ROWS.name,
+                    &columns,
+                    cells,
+                    &[],
+                    "记录导入行",
+                )
+                .await?;
         }
         Ok(())
     }
