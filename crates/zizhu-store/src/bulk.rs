@@ -104,7 +104,7 @@ impl WriteTx {
         &mut self,
         keyed: &Keyed,
         items: Vec<Item>,
-    ) -> Result<Vec<(Snapshot, Outcome)>, StoreError> {
+    ) -> Result<Vec<(Cell, Outcome)>, StoreError> {
         let keys: Vec<Vec<Cell>> = items.iter().filter_map(|i| i.key.clone()).collect();
         let state = self.existing_by_keys(keyed, &keys).await?;
         self.bulk_upsert_from(keyed, items, state).await
@@ -117,8 +117,8 @@ impl WriteTx {
         keyed: &Keyed,
         items: Vec<Item>,
         mut state: HashMap<Vec<Cell>, Snapshot>,
-    ) -> Result<Vec<(Snapshot, Outcome)>, StoreError> {
-        let mut results: Vec<Option<(Snapshot, Outcome)>> = vec![None; items.len()];
+    ) -> Result<Vec<(Cell, Outcome)>, StoreError> {
+        let mut results: Vec<Option<(Cell, Outcome)>> = vec![None; items.len()];
         let mut pending: Vec<Pending> = Vec::new();
         let mut pending_keys: HashSet<Vec<Cell>> = HashSet::new();
         for (i, item) in items.iter().enumerate() {
@@ -132,7 +132,7 @@ impl WriteTx {
             match item.key.as_ref().and_then(|k| state.get(k)) {
                 Some(before) => {
                     if before.with(&item.cells) == *before {
-                        results[i] = Some((before.clone(), Outcome::Unchanged));
+                        results[i] = Some((before.pk().clone(), Outcome::Unchanged));
                     } else {
                         pending.push(Pending::Update(i, before.clone()));
                         pending_keys.extend(item.key.clone());
@@ -164,7 +164,7 @@ impl WriteTx {
         items: &[Item],
         pending: &mut Vec<Pending>,
         state: &mut HashMap<Vec<Cell>, Snapshot>,
-        results: &mut [Option<(Snapshot, Outcome)>],
+        results: &mut [Option<(Cell, Outcome)>],
     ) -> Result<(), StoreError> {
         if pending.is_empty() {
             return Ok(());
@@ -197,7 +197,14 @@ impl WriteTx {
             for chunk in with_key.chunks(rows_per_stmt(columns.len())) {
                 let rows: Vec<Vec<Cell>> = chunk
                     .iter()
-                    .map(|i| full(*i).into_iter().map(|(_, v)| v).collect())
+                    .map(|i| {
+                        items[*i]
+                            .cells
+                            .iter()
+                            .chain(&keyed.insert_extra)
+                            .map(|(_, v)| v.clone())
+                            .collect()
+                    })
                     .collect();
                 let returned = self
                     .conn()
@@ -225,7 +232,7 @@ impl WriteTx {
                         context: "批量新增记录",
                         detail: "数据库没有返回新记录".into(),
                     })?;
-                    inserted.insert(*i, Snapshot::inserted(table, pk, &full(*i)));
+                    inserted.insert(*i, Snapshot::inserted(table, pk, full(*i)));
                 }
             }
         }
@@ -242,7 +249,7 @@ impl WriteTx {
                         detail: "数据库没有返回新记录".into(),
                     })?;
             let pk = row.cell(table.pk, table.pk_kind())?;
-            inserted.insert(i, Snapshot::inserted(table, pk, &cells));
+            inserted.insert(i, Snapshot::inserted(table, pk, cells));
         }
         // Changed rows, and every audit entry in record order.
         let ctx = self.context().clone();
@@ -301,15 +308,15 @@ impl WriteTx {
             {
                 self.known_person(*id);
             }
-            if let Some(k) = &items[i].key {
-                state.insert(k.clone(), after.clone());
-            }
             let outcome = if before.is_some() {
                 Outcome::Updated
             } else {
                 Outcome::Inserted
             };
-            results[i] = Some((after, outcome));
+            results[i] = Some((after.pk().clone(), outcome));
+            if let Some(k) = &items[i].key {
+                state.insert(k.clone(), after);
+            }
         }
         #[cfg(debug_assertions)]
         self.check_written(&written).await?;
@@ -577,13 +584,14 @@ impl WriteTx {
     }
 }
 
-fn upserted(rows: Vec<(Snapshot, Outcome)>) -> Result<Vec<Upserted>, StoreError> {
+fn upserted(rows: Vec<(Cell, Outcome)>) -> Result<Vec<Upserted>, StoreError> {
     rows.into_iter()
-        .map(|(s, outcome)| {
-            Ok(Upserted {
-                id: s.int("id")?,
-                outcome,
-            })
+        .map(|(pk, outcome)| match pk {
+            Cell::Int(id) => Ok(Upserted { id, outcome }),
+            other => Err(StoreError::Database {
+                context: "批量写入",
+                detail: format!("主键不是整数：{}", other.render()),
+            }),
         })
         .collect()
 }

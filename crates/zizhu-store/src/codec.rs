@@ -54,17 +54,18 @@ impl Snapshot {
     pub(crate) fn inserted(
         table: &'static TableDef,
         pk: Cell,
-        cells: &[(&'static str, Cell)],
+        mut cells: Vec<(&'static str, Cell)>,
     ) -> Snapshot {
+        let mut pk = Some(pk);
         let cells = table
             .cols
             .iter()
             .map(|c| {
                 if c.name == table.pk {
-                    return pk.clone();
+                    return pk.take().unwrap_or(Cell::Null);
                 }
-                match cells.iter().find(|(n, _)| *n == c.name) {
-                    Some((_, v)) => v.clone(),
+                match cells.iter_mut().find(|(n, _)| *n == c.name) {
+                    Some((_, v)) => std::mem::replace(v, Cell::Null),
                     None if c.kind == crate::db::Kind::Bool => Cell::Bool(false),
                     None => Cell::Null,
                 }
