@@ -297,7 +297,9 @@ impl WriteTx {
                 Cell::text(table.name),
                 Cell::Text(after.pk().render()),
                 Cell::opt_int(after.person_id()),
-                before.as_ref().map_or(Cell::Null, |s| Cell::Text(s.json_text())),
+                before
+                    .as_ref()
+                    .map_or(Cell::Null, |s| Cell::Text(s.json_text())),
                 Cell::Text(after.json_text()),
                 Cell::text(&ctx.reason),
                 Cell::opt_int(ctx.batch_id),
@@ -366,13 +368,7 @@ impl WriteTx {
         while rows.peek().is_some() {
             let chunk: Vec<Vec<Cell>> = rows.by_ref().take(per).collect();
             self.conn()
-                .insert_rows(
-                    schema::AUDIT_LOG.name,
-                    &columns,
-                    chunk,
-                    &[],
-                    "写入审计日志",
-                )
+                .insert_rows(schema::AUDIT_LOG.name, &columns, chunk, &[], "写入审计日志")
                 .await?;
         }
         Ok(())
@@ -485,7 +481,10 @@ impl WriteTx {
             };
             let record = merge(i, existing);
             items.push(Item {
-                key: record.id_number.as_ref().map(|i| vec![Cell::text(i.as_str())]),
+                key: record
+                    .id_number
+                    .as_ref()
+                    .map(|i| vec![Cell::text(i.as_str())]),
                 cells: codec::person_cells(&record),
                 source_row: *row,
             });
@@ -571,13 +570,7 @@ impl WriteTx {
                 })
                 .collect();
             self.conn()
-                .insert_rows(
-                    schema::IMPORT_ROWS.name,
-                    &columns,
-                    cells,
-                    &[],
-                    "记录导入行",
-                )
+                .insert_rows(schema::IMPORT_ROWS.name, &columns, cells, &[], "记录导入行")
                 .await?;
         }
         Ok(())

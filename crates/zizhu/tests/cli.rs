@@ -502,7 +502,11 @@ fn full_export_is_recorded_in_the_unmask_log() {
     assert_eq!(persons.len(), entries.len(), "one entry per person");
     for e in &entries {
         assert_eq!(e.record.actor, "县资助中心·王老师");
-        assert!(e.record.page.contains("完整导出学生名册"), "{}", e.record.page);
+        assert!(
+            e.record.page.contains("完整导出学生名册"),
+            "{}",
+            e.record.page
+        );
         assert!(e.record.page.contains("完整.xlsx"), "{}", e.record.page);
         assert!(e.record.fields.contains("身份证号"));
     }
