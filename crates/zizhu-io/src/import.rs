@@ -996,7 +996,7 @@ async fn fail_batch(store: &Store, opts: &ImportOptions, batch_id: Option<i64>, 
 type Written = (&'static str, i64, bool);
 
 /// Roster rows written per bulk chunk.
-const BULK_ROWS: usize = 2_000;
+const BULK_ROWS: usize = 8_000;
 
 /// What applying a row did.
 enum Applied {

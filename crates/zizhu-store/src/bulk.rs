@@ -26,7 +26,7 @@ use std::collections::{HashMap, HashSet};
 const READ_CHUNK: usize = 500;
 /// Bound values per statement, well under SQLite's 32,766 and
 /// PostgreSQL's 65,535.
-const MAX_PARAMS: usize = 16_000;
+const MAX_PARAMS: usize = 30_000;
 
 fn kind_of(table: &TableDef, column: &str) -> Kind {
     table.kind_of(column).unwrap_or(Kind::Text)
