@@ -578,3 +578,35 @@ pub(crate) fn audit_entry_from(s: &Snapshot) -> Result<AuditEntry, StoreError> {
         source_row: s.opt_int("source_row")?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::PERSONS;
+
+    /// The audit log's JSON text written by hand parses to exactly the
+    /// object `to_json` builds, escapes included.
+    #[test]
+    fn json_text_is_the_same_object_as_to_json() {
+        let cells = PERSONS
+            .cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match (i % 4, c.kind) {
+                (_, crate::db::Kind::Int) => Cell::Int(-(i as i64) * 1_000_000_007),
+                (_, crate::db::Kind::Bool) => Cell::Bool(i % 2 == 0),
+                (0, _) => Cell::Null,
+                (1, _) => Cell::text("张\"三\\\n\t=cmd|' /C calc'!A0 <script>"),
+                (2, _) => Cell::text("\u{1}\u{7f}𠀀"),
+                _ => Cell::text(""),
+            })
+            .collect();
+        let s = Snapshot {
+            table: &PERSONS,
+            cells,
+        };
+        let parsed: serde_json::Value = serde_json::from_str(&s.json_text()).unwrap();
+        assert_eq!(parsed, s.to_json());
+        assert_eq!(Snapshot::from_json(&PERSONS, &parsed), Some(s));
+    }
+}
