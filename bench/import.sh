@@ -32,9 +32,11 @@ py="$venv/bin/python"
 echo "building (release) …" >&2
 cargo build --release -q -p zizhu-io --example import_bench
 bench_bin="$CARGO_TARGET_DIR/release/examples/import_bench"
-cargo build --release -q -p zizhu
+# The generator's own example, the same generator `zizhu gen` runs, so the
+# benchmark need not build the whole application (web server included).
+cargo build --release -q -p zizhu-gen --example county
 gen_cmd() {
-  "$CARGO_TARGET_DIR/release/zizhu" gen --out "$1" --students "$2" --format both
+  "$CARGO_TARGET_DIR/release/examples/county" "$1" "$2" both
 }
 
 gen="$work/gen"   # an existing $BENCH_DIR/gen is reused

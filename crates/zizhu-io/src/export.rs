@@ -95,6 +95,9 @@ pub struct ExportSummary {
     pub rows: u64,
     /// Whether personal data was masked.
     pub masked: bool,
+    /// The persons whose personal data the file holds unmasked (empty for
+    /// a masked export), for the caller to record in the unmask log.
+    pub unmasked_persons: Vec<i64>,
 }
 
 impl std::fmt::Display for ExportSummary {
@@ -364,6 +367,7 @@ async fn write_ledger(
     let mut by_school: BTreeMap<String, Tally> = BTreeMap::new();
     let mut by_township: BTreeMap<String, Tally> = BTreeMap::new();
     let mut rows = 0u64;
+    let mut unmasked_persons = Vec::new();
     let mut offset = 0;
     loop {
         let page = store
@@ -395,6 +399,9 @@ async fn write_ledger(
             };
             let guardians = store.person_guardians(s.person.id).await?;
             let accounts = store.person_bank_accounts(s.person.id).await?;
+            if !masked {
+                unmasked_persons.push(s.person.id);
+            }
             rows += 1;
             student_line(&mut out, rows, s, &h, &guardians, &accounts, masked, &fmt)
                 .map_err(&err)?;
@@ -467,6 +474,7 @@ async fn write_ledger(
         path: path.to_path_buf(),
         rows,
         masked,
+        unmasked_persons,
     })
 }
 
@@ -632,6 +640,7 @@ pub async fn export_schools(store: &Store, path: &Path) -> Result<ExportSummary,
         path: path.to_path_buf(),
         rows,
         masked: true,
+        unmasked_persons: Vec::new(),
     })
 }
 
@@ -663,6 +672,7 @@ pub async fn export_regions(store: &Store, path: &Path) -> Result<ExportSummary,
         path: path.to_path_buf(),
         rows,
         masked: true,
+        unmasked_persons: Vec::new(),
     })
 }
 

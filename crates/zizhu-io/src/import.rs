@@ -996,7 +996,7 @@ async fn fail_batch(store: &Store, opts: &ImportOptions, batch_id: Option<i64>, 
 type Written = (&'static str, i64, bool);
 
 /// Roster rows written per bulk chunk.
-const BULK_ROWS: usize = 2_000;
+const BULK_ROWS: usize = 8_000;
 
 /// What applying a row did.
 enum Applied {
@@ -1165,22 +1165,15 @@ impl Writer<'_> {
         if rosters.is_empty() {
             return Ok(out);
         }
-        let ids: Vec<&IdNumber> = rosters
+        let keys: Vec<(Option<&IdNumber>, Option<i64>)> = rosters
             .iter()
-            .filter_map(|(_, p, _)| p.id.as_ref())
+            .map(|(_, p, row)| (p.id.as_ref(), Some(*row)))
             .collect();
-        let existing = self.tx.persons_by_id_numbers(&ids).await.map_err(&err)?;
-        let records: Vec<(PersonRecord, Option<i64>)> = rosters
-            .iter()
-            .map(|(_, p, row)| {
-                let e =
-                    p.id.as_ref()
-                        .and_then(|id| existing.get(id.as_str()))
-                        .map(|x| x.record.clone());
-                (merge_person(e, p), Some(*row))
-            })
-            .collect();
-        let persons = self.tx.upsert_persons_bulk(&records).await.map_err(&err)?;
+        let persons = self
+            .tx
+            .merge_persons_bulk(&keys, |n, existing| merge_person(existing, rosters[n].1))
+            .await
+            .map_err(&err)?;
         let mut changed: Vec<bool> = persons.iter().map(|p| self.count(p.outcome)).collect();
         let mut enrollments = Vec::new();
         let mut guardians = Vec::new();

@@ -613,6 +613,49 @@ impl Store {
         Ok(())
     }
 
+    /// Records that `actor` saw the unmasked data of every person in
+    /// `person_ids` at once (a full export), one log entry per person, all
+    /// in one transaction.
+    pub async fn record_unmasks(
+        &self,
+        actor: &str,
+        person_ids: &[i64],
+        fields: &str,
+        page: &str,
+    ) -> Result<(), StoreError> {
+        const COLUMNS: [(&str, Kind); 7] = [
+            ("at", Kind::Text),
+            ("actor", Kind::Text),
+            ("user_id", Kind::Int),
+            ("person_id", Kind::Int),
+            ("fields", Kind::Text),
+            ("page", Kind::Text),
+            ("ip", Kind::Text),
+        ];
+        let at = now_utc();
+        let mut tx = self.pool().begin_write().await?;
+        for chunk in person_ids.chunks(2_000) {
+            let rows = chunk
+                .iter()
+                .map(|id| {
+                    vec![
+                        Cell::text(&at),
+                        Cell::text(actor),
+                        Cell::Null,
+                        Cell::Int(*id),
+                        Cell::text(fields),
+                        Cell::text(page),
+                        Cell::Null,
+                    ]
+                })
+                .collect();
+            tx.conn()
+                .insert_rows("unmask_log", &COLUMNS, rows, &[], "记录查看完整信息")
+                .await?;
+        }
+        tx.commit().await
+    }
+
     /// The unmask log, newest first, optionally for one person.
     pub async fn unmask_log(
         &self,

@@ -19,14 +19,14 @@ use crate::error::StoreError;
 use crate::records::*;
 use crate::schema::{self, TableDef};
 use crate::write::{WriteTx, select_all};
-use sea_query::{Expr, ExprTrait, InsertStatement, Order, Query};
+use sea_query::{Expr, ExprTrait, Order, Query};
 use std::collections::{HashMap, HashSet};
 
 /// Keys per `IN (…)` list when reading existing rows.
 const READ_CHUNK: usize = 500;
 /// Bound values per statement, well under SQLite's 32,766 and
 /// PostgreSQL's 65,535.
-const MAX_PARAMS: usize = 16_000;
+const MAX_PARAMS: usize = 30_000;
 
 fn kind_of(table: &TableDef, column: &str) -> Kind {
     table.kind_of(column).unwrap_or(Kind::Text)
@@ -36,26 +36,9 @@ fn rows_per_stmt(columns: usize) -> usize {
     (MAX_PARAMS / columns.max(1)).max(1)
 }
 
-/// A multi-row `INSERT` of rows that all name the same columns.
-fn insert_many(
-    table: &TableDef,
-    columns: &[&'static str],
-    rows: &[Vec<Cell>],
-) -> Result<InsertStatement, StoreError> {
-    let mut q = Query::insert();
-    q.into_table(table.name).columns(columns.iter().copied());
-    for row in rows {
-        q.values(
-            columns
-                .iter()
-                .zip(row)
-                .map(|(c, v)| Expr::val(v.to_value(kind_of(table, c)))),
-        )
-        .map_err(|e| StoreError::Invalid {
-            detail: e.to_string(),
-        })?;
-    }
-    Ok(q)
+/// The columns of `table` named in `columns`, with their kinds.
+fn typed(table: &TableDef, columns: &[&'static str]) -> Vec<(&'static str, Kind)> {
+    columns.iter().map(|c| (*c, kind_of(table, c))).collect()
 }
 
 /// One record to write: its key (`None`: always a new row) and its cells.
@@ -121,10 +104,21 @@ impl WriteTx {
         &mut self,
         keyed: &Keyed,
         items: Vec<Item>,
-    ) -> Result<Vec<(Snapshot, Outcome)>, StoreError> {
-        let mut results: Vec<Option<(Snapshot, Outcome)>> = vec![None; items.len()];
+    ) -> Result<Vec<(Cell, Outcome)>, StoreError> {
         let keys: Vec<Vec<Cell>> = items.iter().filter_map(|i| i.key.clone()).collect();
-        let mut state = self.existing_by_keys(keyed, &keys).await?;
+        let state = self.existing_by_keys(keyed, &keys).await?;
+        self.bulk_upsert_from(keyed, items, state).await
+    }
+
+    /// [`WriteTx::bulk_upsert`] given the existing rows of the items' keys,
+    /// already read in this transaction.
+    async fn bulk_upsert_from(
+        &mut self,
+        keyed: &Keyed,
+        items: Vec<Item>,
+        mut state: HashMap<Vec<Cell>, Snapshot>,
+    ) -> Result<Vec<(Cell, Outcome)>, StoreError> {
+        let mut results: Vec<Option<(Cell, Outcome)>> = vec![None; items.len()];
         let mut pending: Vec<Pending> = Vec::new();
         let mut pending_keys: HashSet<Vec<Cell>> = HashSet::new();
         for (i, item) in items.iter().enumerate() {
@@ -138,7 +132,7 @@ impl WriteTx {
             match item.key.as_ref().and_then(|k| state.get(k)) {
                 Some(before) => {
                     if before.with(&item.cells) == *before {
-                        results[i] = Some((before.clone(), Outcome::Unchanged));
+                        results[i] = Some((before.pk().clone(), Outcome::Unchanged));
                     } else {
                         pending.push(Pending::Update(i, before.clone()));
                         pending_keys.extend(item.key.clone());
@@ -170,7 +164,7 @@ impl WriteTx {
         items: &[Item],
         pending: &mut Vec<Pending>,
         state: &mut HashMap<Vec<Cell>, Snapshot>,
-        results: &mut [Option<(Snapshot, Outcome)>],
+        results: &mut [Option<(Cell, Outcome)>],
     ) -> Result<(), StoreError> {
         if pending.is_empty() {
             return Ok(());
@@ -196,33 +190,56 @@ impl WriteTx {
             inserts.iter().partition(|i| items[**i].key.is_some());
         if let Some(&first) = with_key.first() {
             let columns: Vec<&'static str> = full(first).iter().map(|(c, _)| *c).collect();
+            // Only the new primary key and the record key come back: the
+            // rest of the row is what was written (`Snapshot::inserted`).
+            let mut returning: Vec<&'static str> = vec![table.pk];
+            returning.extend(keyed.key_cols.iter().copied());
             for chunk in with_key.chunks(rows_per_stmt(columns.len())) {
                 let rows: Vec<Vec<Cell>> = chunk
                     .iter()
-                    .map(|i| full(*i).into_iter().map(|(_, v)| v).collect())
+                    .map(|i| {
+                        items[*i]
+                            .cells
+                            .iter()
+                            .chain(&keyed.insert_extra)
+                            .map(|(_, v)| v.clone())
+                            .collect()
+                    })
                     .collect();
-                let mut q = insert_many(table, &columns, &rows)?;
-                q.returning_all();
-                let returned = self.conn().fetch_all(&q, "批量新增记录").await?;
-                let mut by_key: HashMap<Vec<Cell>, Snapshot> = HashMap::new();
+                let returned = self
+                    .conn()
+                    .insert_rows(
+                        table.name,
+                        &typed(table, &columns),
+                        rows,
+                        &returning,
+                        "批量新增记录",
+                    )
+                    .await?;
+                let mut by_key: HashMap<Vec<Cell>, Cell> = HashMap::with_capacity(returned.len());
                 for r in &returned {
-                    let s = Snapshot::from_row(table, r, "")?;
-                    let key = keyed.key_cols.iter().map(|c| s.get(c).clone()).collect();
-                    by_key.insert(key, s);
+                    let pk = r.cell(table.pk, table.pk_kind())?;
+                    let key = keyed
+                        .key_cols
+                        .iter()
+                        .map(|c| r.cell(c, kind_of(table, c)))
+                        .collect::<Result<Vec<Cell>, _>>()?;
+                    by_key.insert(key, pk);
                 }
                 for i in chunk {
                     let key = items[*i].key.as_ref().expect("partitioned on key");
-                    let s = by_key.remove(key).ok_or(StoreError::Database {
+                    let pk = by_key.remove(key).ok_or(StoreError::Database {
                         context: "批量新增记录",
                         detail: "数据库没有返回新记录".into(),
                     })?;
-                    inserted.insert(*i, s);
+                    inserted.insert(*i, Snapshot::inserted(table, pk, full(*i)));
                 }
             }
         }
         for i in without_key {
-            let mut q = crate::write::insert_stmt(table, &full(i))?;
-            q.returning_all();
+            let cells = full(i);
+            let mut q = crate::write::insert_stmt(table, &cells)?;
+            q.returning_col(table.pk);
             let row =
                 self.conn()
                     .fetch_optional(&q, "新增记录")
@@ -231,12 +248,15 @@ impl WriteTx {
                         context: "新增记录",
                         detail: "数据库没有返回新记录".into(),
                     })?;
-            inserted.insert(i, Snapshot::from_row(table, &row, "")?);
+            let pk = row.cell(table.pk, table.pk_kind())?;
+            inserted.insert(i, Snapshot::inserted(table, pk, cells));
         }
         // Changed rows, and every audit entry in record order.
         let ctx = self.context().clone();
         let at = now_utc();
         let mut audit_rows: Vec<Vec<Cell>> = Vec::with_capacity(ops.len());
+        #[cfg(debug_assertions)]
+        let mut written: Vec<Snapshot> = Vec::with_capacity(ops.len());
         for op in ops {
             let (i, action, before, after) = match op {
                 Pending::Insert(i) => {
@@ -256,19 +276,20 @@ impl WriteTx {
                                 .filter(|(c, _)| *c != table.pk)
                                 .map(|(c, v)| (*c, Expr::val(v.to_value(kind_of(table, c))))),
                         )
-                        .and_where(Expr::col(table.pk).eq(before.pk().to_value(table.pk_kind())))
-                        .returning_all();
-                    let row = self.conn().fetch_optional(&q, "修改记录").await?.ok_or(
-                        StoreError::Database {
+                        .and_where(Expr::col(table.pk).eq(before.pk().to_value(table.pk_kind())));
+                    let n = self.conn().execute(&q, "修改记录").await?;
+                    if n != 1 {
+                        return Err(StoreError::Database {
                             context: "修改记录",
                             detail: "记录修改后读不到".into(),
-                        },
-                    )?;
-                    let after = Snapshot::from_row(table, &row, "")?;
+                        });
+                    }
+                    let after = before.with(&items[i].cells);
                     (i, AuditAction::Update, Some(before), after)
                 }
             };
-            let json = |s: &Snapshot| Cell::Text(s.to_json().to_string());
+            #[cfg(debug_assertions)]
+            written.push(after.clone());
             audit_rows.push(vec![
                 Cell::text(at.clone()),
                 Cell::text(&ctx.actor),
@@ -276,26 +297,58 @@ impl WriteTx {
                 Cell::text(table.name),
                 Cell::Text(after.pk().render()),
                 Cell::opt_int(after.person_id()),
-                before.as_ref().map_or(Cell::Null, json),
-                json(&after),
+                before
+                    .as_ref()
+                    .map_or(Cell::Null, |s| Cell::Text(s.json_text())),
+                Cell::Text(after.json_text()),
                 Cell::text(&ctx.reason),
                 Cell::opt_int(ctx.batch_id),
                 Cell::opt_int(items[i].source_row),
             ]);
-            if let Some(k) = &items[i].key {
-                state.insert(k.clone(), after.clone());
+            if table.name == schema::PERSONS.name
+                && let Cell::Int(id) = after.pk()
+            {
+                self.known_person(*id);
             }
             let outcome = if before.is_some() {
                 Outcome::Updated
             } else {
                 Outcome::Inserted
             };
-            results[i] = Some((after, outcome));
+            results[i] = Some((after.pk().clone(), outcome));
+            if let Some(k) = &items[i].key {
+                state.insert(k.clone(), after);
+            }
         }
-        self.insert_audit_rows(&audit_rows).await
+        #[cfg(debug_assertions)]
+        self.check_written(&written).await?;
+        self.insert_audit_rows(audit_rows).await
     }
 
-    async fn insert_audit_rows(&mut self, rows: &[Vec<Cell>]) -> Result<(), StoreError> {
+    /// Debug builds only: reads back every row the bulk path wrote and
+    /// checks it is exactly the snapshot audited for it, so that building
+    /// the audit entry in Rust can never drift from what was stored.
+    #[cfg(debug_assertions)]
+    async fn check_written(&mut self, written: &[Snapshot]) -> Result<(), StoreError> {
+        for s in written {
+            let stored = self.by_pk(s.table, s.pk().clone()).await?;
+            if stored.as_ref() != Some(s) {
+                return Err(StoreError::Database {
+                    context: "批量写入自检",
+                    detail: format!(
+                        "{} 表主键 {} 的审计快照与库中记录不一致：{:?} ≠ {:?}",
+                        s.table.name,
+                        s.pk().render(),
+                        s.cells,
+                        stored.map(|x| x.cells)
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    async fn insert_audit_rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), StoreError> {
         const COLUMNS: [&str; 11] = [
             "at",
             "actor",
@@ -309,9 +362,14 @@ impl WriteTx {
             "batch_id",
             "source_row",
         ];
-        for chunk in rows.chunks(rows_per_stmt(COLUMNS.len())) {
-            let q = insert_many(&schema::AUDIT_LOG, &COLUMNS, chunk)?;
-            self.conn().execute(&q, "写入审计日志").await?;
+        let columns = typed(&schema::AUDIT_LOG, &COLUMNS);
+        let per = rows_per_stmt(COLUMNS.len());
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<Vec<Cell>> = rows.by_ref().take(per).collect();
+            self.conn()
+                .insert_rows(schema::AUDIT_LOG.name, &columns, chunk, &[], "写入审计日志")
+                .await?;
         }
         Ok(())
     }
@@ -319,7 +377,11 @@ impl WriteTx {
     /// Fails with [`StoreError::NotFound`] for the first person id that is
     /// not in the registry, as the per-row methods' check does.
     async fn require_persons(&mut self, ids: &[i64]) -> Result<(), StoreError> {
-        let mut unique: Vec<i64> = ids.to_vec();
+        let mut unique: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| !self.is_known_person(*id))
+            .collect();
         unique.sort_unstable();
         unique.dedup();
         let mut found = HashSet::new();
@@ -332,7 +394,10 @@ impl WriteTx {
                 found.insert(r.int("id")?);
             }
         }
-        match ids.iter().find(|id| !found.contains(id)) {
+        match ids
+            .iter()
+            .find(|id| !found.contains(id) && !self.is_known_person(**id))
+        {
             Some(id) => Err(StoreError::NotFound {
                 entity: "人员",
                 key: id.to_string(),
@@ -381,6 +446,50 @@ impl WriteTx {
             })
             .collect();
         upserted(self.bulk_upsert(&keyed, items).await?)
+    }
+
+    /// Merges many list rows with the registry and writes them, reading
+    /// each person once: `merge(i, existing)` makes row `i`'s record from
+    /// the registry's person with that ID number (read inside this
+    /// transaction), and the records are written as by
+    /// [`WriteTx::upsert_persons_bulk`]. An ID number must not repeat among
+    /// `persons` (cut the list where one does).
+    pub async fn merge_persons_bulk<F>(
+        &mut self,
+        persons: &[(Option<&zizhu_core::IdNumber>, Option<i64>)],
+        mut merge: F,
+    ) -> Result<Vec<Upserted>, StoreError>
+    where
+        F: FnMut(usize, Option<PersonRecord>) -> PersonRecord,
+    {
+        let keyed = Keyed {
+            table: &schema::PERSONS,
+            key_cols: &["id_number"],
+            insert_extra: vec![("created_batch", Cell::opt_int(self.context().batch_id))],
+        };
+        let keys: Vec<Vec<Cell>> = persons
+            .iter()
+            .filter_map(|(id, _)| id.map(|i| vec![Cell::text(i.as_str())]))
+            .collect();
+        let state = self.existing_by_keys(&keyed, &keys).await?;
+        let mut items = Vec::with_capacity(persons.len());
+        for (i, (id, row)) in persons.iter().enumerate() {
+            let key = id.map(|i| vec![Cell::text(i.as_str())]);
+            let existing = match key.as_ref().and_then(|k| state.get(k)) {
+                Some(s) => Some(codec::person_from(s)?.record),
+                None => None,
+            };
+            let record = merge(i, existing);
+            items.push(Item {
+                key: record
+                    .id_number
+                    .as_ref()
+                    .map(|i| vec![Cell::text(i.as_str())]),
+                cells: codec::person_cells(&record),
+                source_row: *row,
+            });
+        }
+        upserted(self.bulk_upsert_from(&keyed, items, state).await?)
     }
 
     /// [`WriteTx::upsert_enrollment`] for many enrollments.
@@ -444,6 +553,7 @@ impl WriteTx {
             "outcome",
             "reason",
         ];
+        let columns = typed(&schema::IMPORT_ROWS, &COLUMNS);
         for chunk in rows.chunks(rows_per_stmt(COLUMNS.len())) {
             let cells: Vec<Vec<Cell>> = chunk
                 .iter()
@@ -459,20 +569,22 @@ impl WriteTx {
                     ]
                 })
                 .collect();
-            let q = insert_many(&schema::IMPORT_ROWS, &COLUMNS, &cells)?;
-            self.conn().execute(&q, "记录导入行").await?;
+            self.conn()
+                .insert_rows(schema::IMPORT_ROWS.name, &columns, cells, &[], "记录导入行")
+                .await?;
         }
         Ok(())
     }
 }
 
-fn upserted(rows: Vec<(Snapshot, Outcome)>) -> Result<Vec<Upserted>, StoreError> {
+fn upserted(rows: Vec<(Cell, Outcome)>) -> Result<Vec<Upserted>, StoreError> {
     rows.into_iter()
-        .map(|(s, outcome)| {
-            Ok(Upserted {
-                id: s.int("id")?,
-                outcome,
-            })
+        .map(|(pk, outcome)| match pk {
+            Cell::Int(id) => Ok(Upserted { id, outcome }),
+            other => Err(StoreError::Database {
+                context: "批量写入",
+                detail: format!("主键不是整数：{}", other.render()),
+            }),
         })
         .collect()
 }

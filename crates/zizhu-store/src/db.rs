@@ -215,6 +215,103 @@ impl Conn<'_> {
         }
     }
 
+    /// `INSERT INTO table (columns) VALUES (…), (…), …` for rows that all
+    /// name the same columns, returning the `returning` columns of every
+    /// new row (none when empty).
+    ///
+    /// The bulk write path's one hot statement, written by hand rather than
+    /// through sea-query so that each value is moved into the driver once
+    /// instead of being cloned into a statement, then into its value list,
+    /// then into the driver's arguments. Identifiers come only from this
+    /// crate's table definitions, never from input; values are always
+    /// bound. The SQL text depends only on the table, the columns and the
+    /// row count, so sqlx's statement cache prepares it once per shape.
+    pub(crate) async fn insert_rows(
+        &mut self,
+        table: &str,
+        columns: &[(&str, Kind)],
+        rows: Vec<Vec<Cell>>,
+        returning: &[&str],
+        context: &'static str,
+    ) -> Result<Vec<DbRow>, StoreError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let numbered = matches!(self, Conn::Postgres(_));
+        let mut sql = String::with_capacity(64 + rows.len() * columns.len() * 4);
+        sql.push_str("INSERT INTO \"");
+        sql.push_str(table);
+        sql.push_str("\" (");
+        for (i, (c, _)) in columns.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('"');
+            sql.push_str(c);
+            sql.push('"');
+        }
+        sql.push_str(") VALUES ");
+        let mut n = 0usize;
+        for (r, row) in rows.iter().enumerate() {
+            if r > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for i in 0..row.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                n += 1;
+                if numbered {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                } else {
+                    sql.push('?');
+                }
+            }
+            sql.push(')');
+        }
+        if !returning.is_empty() {
+            sql.push_str(" RETURNING ");
+            for (i, c) in returning.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('"');
+                sql.push_str(c);
+                sql.push('"');
+            }
+        }
+        macro_rules! run {
+            ($c:expr, $wrap:path) => {{
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for row in rows {
+                    for ((_, kind), cell) in columns.iter().zip(row) {
+                        q = match (cell, kind) {
+                            (Cell::Int(i), _) => q.bind(i),
+                            (Cell::Text(s), _) => q.bind(s),
+                            (Cell::Bool(b), _) => q.bind(b),
+                            (Cell::Null, Kind::Int) => q.bind(None::<i64>),
+                            (Cell::Null, Kind::Text) => q.bind(None::<String>),
+                            (Cell::Null, Kind::Bool) => q.bind(None::<bool>),
+                        };
+                    }
+                }
+                if returning.is_empty() {
+                    q.execute(&mut **$c).await.context(context)?;
+                    Ok(Vec::new())
+                } else {
+                    let rows = q.fetch_all(&mut **$c).await.context(context)?;
+                    Ok(rows.into_iter().map($wrap).collect())
+                }
+            }};
+        }
+        match self {
+            Conn::Sqlite(c) => run!(c, DbRow::Sqlite),
+            Conn::Postgres(c) => run!(c, DbRow::Postgres),
+        }
+    }
+
     /// Runs one schema statement that sea-query rendered for this backend.
     ///
     /// Schema statements carry no bound values: the text comes only from the

@@ -230,6 +230,7 @@ pub(crate) const REGISTRY_TABLES: &[&TableDef] = &[
     &GUARDIANS,
     &ENROLLMENTS,
     &BANK_ACCOUNTS,
+    &crate::aid::SCHOOL_AID_PROFILES,
 ];
 
 pub(crate) fn registry_table(name: &str) -> Option<&'static TableDef> {

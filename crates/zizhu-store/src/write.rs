@@ -15,6 +15,7 @@ use crate::records::*;
 use crate::schema::{self, TableDef};
 use crate::store::Store;
 use sea_query::{Expr, ExprTrait, InsertStatement, Order, Query, SelectStatement};
+use std::collections::HashSet;
 
 /// Who is writing, why, and for which import batch.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,6 +40,10 @@ pub struct RollbackSummary {
 pub struct WriteTx {
     tx: Tx,
     ctx: AuditContext,
+    /// Persons this transaction has itself written (and so knows exist),
+    /// which the bulk methods need not look up again before writing their
+    /// enrollments and guardians. Cleared by anything that deletes rows.
+    known_persons: HashSet<i64>,
 }
 
 impl std::fmt::Debug for WriteTx {
@@ -65,7 +70,11 @@ impl Store {
             });
         }
         let tx = self.pool().begin_write().await?;
-        Ok(WriteTx { tx, ctx })
+        Ok(WriteTx {
+            tx,
+            ctx,
+            known_persons: HashSet::new(),
+        })
     }
 }
 
@@ -141,6 +150,14 @@ impl WriteTx {
 
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         self.tx.conn()
+    }
+
+    pub(crate) fn known_person(&mut self, id: i64) {
+        self.known_persons.insert(id);
+    }
+
+    pub(crate) fn is_known_person(&self, id: i64) -> bool {
+        self.known_persons.contains(&id)
     }
 
     /// Reads the rows of `table` matching every `(column, value)` pair.
@@ -647,6 +664,7 @@ impl WriteTx {
         if batch.text("status")? == BatchStatus::RolledBack.label() {
             return Err(StoreError::AlreadyRolledBack { batch_id });
         }
+        self.known_persons.clear();
         let entries = self.batch_changes(batch_id).await?;
         let mut reverted = 0;
         for entry in entries.iter().rev() {

@@ -176,9 +176,17 @@ pub struct ExportArgs {
     /// 只导出这所学校（10位学校标识码）
     #[arg(long, value_name = "代码")]
     pub school: Option<String>,
-    /// 导出完整的身份证号、银行卡号等（默认打码）
+    /// 导出完整的身份证号、银行卡号等（默认打码；记入查看完整信息日志）
     #[arg(long)]
     pub full: bool,
+    /// 操作人（完整导出时记入查看完整信息日志）
+    #[arg(
+        long,
+        default_value = "命令行",
+        value_name = "姓名",
+        hide_default_value = true
+    )]
+    pub actor: String,
     #[command(flatten)]
     pub db: DbArgs,
 }

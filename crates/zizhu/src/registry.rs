@@ -92,9 +92,31 @@ pub async fn export(args: ExportArgs) -> Result<()> {
         ExportWhat::Schools => zizhu_io::export_schools(&store, &args.out).await?,
         ExportWhat::Regions => zizhu_io::export_regions(&store, &args.out).await?,
     };
+    if !summary.unmasked_persons.is_empty() {
+        // Every full export is an unmasking of each person in it, logged
+        // like one on a person page, with who ran it and where it went.
+        let what = match args.what {
+            ExportWhat::Students => "学生名册",
+            ExportWhat::Ledger => "台账",
+            ExportWhat::Schools => "学校名册",
+            ExportWhat::Regions => "行政区划",
+        };
+        store
+            .record_unmasks(
+                &args.actor,
+                &summary.unmasked_persons,
+                "身份证号、银行账号、电话、住址",
+                &format!(
+                    "命令行完整导出{what}（{}）：{}",
+                    args.term,
+                    args.out.display()
+                ),
+            )
+            .await?;
+    }
     say!("{summary}");
     if args.full {
-        say!("注意：文件含完整的个人信息，请妥善保管，不得外传。");
+        say!("注意：文件含完整的个人信息，请妥善保管，不得外传；本次导出已记入查看完整信息日志。");
     }
     Ok(())
 }

@@ -525,3 +525,104 @@ fn link_finds_the_same_children_across_two_lists() {
     ]);
     assert!(!o.status.success());
 }
+
+/// A full (unmasked) export is an unmasking of every person in the file:
+/// each one is in the unmask log with who ran it and where it went, and a
+/// masked export adds nothing there.
+#[test]
+fn full_export_is_recorded_in_the_unmask_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/u.sqlite", dir.path().display());
+    let files = dir.path().join("files");
+    let o = run(&[
+        "gen",
+        "--out",
+        files.to_str().unwrap(),
+        "--students",
+        "300",
+        "--format",
+        "csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (stem, kind) in [
+        ("统计局-行政区划", "regions"),
+        ("教育局-学校名册", "schools"),
+        ("教育局-学籍名册", "roster"),
+    ] {
+        let file = files.join(format!("{stem}.csv"));
+        let o = run(&[
+            "import",
+            kind,
+            file.to_str().unwrap(),
+            "--term",
+            "2018秋",
+            "--database",
+            &url,
+        ]);
+        assert!(o.status.success(), "{stem}: {}", stderr(&o));
+    }
+    let log = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let store = zizhu_store::Store::connect(&url).await.unwrap();
+                let log = store.unmask_log(None, 1_000_000, 0).await.unwrap();
+                store.close().await;
+                log
+            })
+    };
+    let exported = |o: &std::process::Output| -> usize {
+        let out = stdout(o);
+        let n = out
+            .split("已导出 ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .unwrap_or_else(|| panic!("no row count in {out}"));
+        n.parse().unwrap()
+    };
+
+    let masked = dir.path().join("打码.xlsx");
+    let o = run(&[
+        "export",
+        "students",
+        "--out",
+        masked.to_str().unwrap(),
+        "--database",
+        &url,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(exported(&o) > 0);
+    assert!(log().is_empty(), "a masked export unmasks nobody");
+
+    let full = dir.path().join("完整.xlsx");
+    let o = run(&[
+        "export",
+        "students",
+        "--full",
+        "--actor",
+        "县资助中心·王老师",
+        "--out",
+        full.to_str().unwrap(),
+        "--database",
+        &url,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("查看完整信息日志"), "{}", stdout(&o));
+    let entries = log();
+    assert_eq!(entries.len(), exported(&o));
+    let persons: std::collections::HashSet<i64> =
+        entries.iter().map(|e| e.record.person_id).collect();
+    assert_eq!(persons.len(), entries.len(), "one entry per person");
+    for e in &entries {
+        assert_eq!(e.record.actor, "县资助中心·王老师");
+        assert!(
+            e.record.page.contains("完整导出学生名册"),
+            "{}",
+            e.record.page
+        );
+        assert!(e.record.page.contains("完整.xlsx"), "{}", e.record.page);
+        assert!(e.record.fields.contains("身份证号"));
+    }
+}

@@ -52,6 +52,7 @@ macro_rules! storage_tests {
             bulk_chunk_with_duplicates_is_applied_in_order,
             bulk_batch_rollback_restores_exact_previous_state,
             compare_ledger_is_audited_idempotent_and_scoped,
+            school_aid_profiles_roll_back_with_their_batch,
         );
     };
     (@each $run:path; $($name:ident),* $(,)?) => {
@@ -2163,4 +2164,72 @@ pub async fn cached_counts_agree_with_the_list_and_follow_every_write(store: Sto
         .map(|t| t.code())
         .collect();
     assert_eq!(terms, ["2019春", "2018秋"]);
+async fn open_batch(store: &Store, file: &str) -> i64 {
+    let mut tx = store.begin_write(ctx(None)).await.unwrap();
+    let batch = tx
+        .create_batch(&NewBatch {
+            kind: "学校资助信息".into(),
+            file_name: file.into(),
+            sheet: None,
+            sha256: format!("{:0>64}", file.len()),
+        })
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    batch
+}
+
+/// A school's aid profile (its fee standard) written in a batch is undone
+/// by rolling the batch back, like every other registry record: a wrong
+/// fee standard changes every fee waiver of the school.
+pub async fn school_aid_profiles_roll_back_with_their_batch(store: Store) {
+    setup(&store).await;
+    let profile = |fee: i64, note: Option<&str>| SchoolAidProfile {
+        school_code: school_code(7),
+        ownership: SchoolOwnership::InclusivePrivate,
+        fee_per_term: Some(Fen::from_yuan(fee)),
+        note: note.map(str::to_string),
+    };
+
+    let first = open_batch(&store, "学校收费标准-2018秋.xlsx").await;
+    let mut tx = store.begin_write(ctx(Some(first))).await.unwrap();
+    let o = tx
+        .set_school_aid_profile(&profile(800, Some("宁价〔2018〕3号")), Some(2))
+        .await
+        .unwrap();
+    assert_eq!(o, Outcome::Inserted);
+    tx.commit().await.unwrap();
+
+    let second = open_batch(&store, "学校收费标准-2019春.xlsx").await;
+    let mut tx = store.begin_write(ctx(Some(second))).await.unwrap();
+    let o = tx
+        .set_school_aid_profile(&profile(1200, None), Some(2))
+        .await
+        .unwrap();
+    assert_eq!(o, Outcome::Updated);
+    tx.commit().await.unwrap();
+    assert_eq!(
+        store.school_aid_profile(&school_code(7)).await.unwrap(),
+        Some(profile(1200, None))
+    );
+
+    // Rolling back the later batch restores the earlier standard exactly.
+    let mut tx = store.begin_write(ctx(None)).await.unwrap();
+    let summary = tx.rollback_batch(second).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(summary.reverted, 1);
+    assert_eq!(
+        store.school_aid_profile(&school_code(7)).await.unwrap(),
+        Some(profile(800, Some("宁价〔2018〕3号")))
+    );
+
+    // Rolling back the first removes the profile it created.
+    let mut tx = store.begin_write(ctx(None)).await.unwrap();
+    let summary = tx.rollback_batch(first).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(summary.reverted, 1);
+    assert_eq!(
+        store.school_aid_profile(&school_code(7)).await.unwrap(),
+        None
+    );
 }
