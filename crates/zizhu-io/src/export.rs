@@ -748,5 +748,7 @@ pub async fn export_tables(
         path: path.to_path_buf(),
         rows,
         masked,
+        // The caller built the rows and knows whom they show unmasked.
+        unmasked_persons: Vec::new(),
     })
 }

@@ -253,9 +253,30 @@ async fn export(
         });
     }
     let summary = zizhu_io::export_tables(out, &sheets, !full).await?;
+    if full {
+        // A full export unmasks everyone in it: logged like a person page.
+        let mut persons: Vec<i64> = lines
+            .iter()
+            .filter_map(|l| l.exception.record.person_id)
+            .collect();
+        persons.sort_unstable();
+        persons.dedup();
+        store
+            .record_unmasks(
+                "命令行",
+                &persons,
+                "姓名、身份证号",
+                &format!(
+                    "命令行完整导出异常名单（{}）：{}",
+                    term.code(),
+                    out.display()
+                ),
+            )
+            .await?;
+    }
     say!("{summary}");
     if full {
-        say!("注意：文件含完整的个人信息，请妥善保管，不得外传。");
+        say!("注意：文件含完整的个人信息，请妥善保管，不得外传；本次导出已记入查看完整信息日志。");
     }
     Ok(())
 }

@@ -2164,6 +2164,8 @@ pub async fn cached_counts_agree_with_the_list_and_follow_every_write(store: Sto
         .map(|t| t.code())
         .collect();
     assert_eq!(terms, ["2019春", "2018秋"]);
+}
+
 async fn open_batch(store: &Store, file: &str) -> i64 {
     let mut tx = store.begin_write(ctx(None)).await.unwrap();
     let batch = tx
