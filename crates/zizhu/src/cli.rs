@@ -238,6 +238,10 @@ pub struct LinkArgs {
     pub scheduler: Option<String>,
     /// 分布式比对的中间文件目录（集群上须为各执行节点共享的路径；默认系统临时目录）
     #[arg(long, value_name = "目录")]
+    #[cfg_attr(
+        not(feature = "distributed"),
+        allow(dead_code, reason = "only the distributed engine reads it")
+    )]
     pub staging_dir: Option<PathBuf>,
 }
 
