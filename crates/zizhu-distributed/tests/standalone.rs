@@ -75,17 +75,22 @@ fn standalone_output_is_identical_to_local() {
 
 #[test]
 fn identical_with_a_threshold_and_a_small_block_cap() {
-    // A high threshold exercises the filter in the plan; a small cap makes
-    // the plan drop oversized blocks exactly where the local engine does.
+    // A high threshold exercises the filter in the plan; a tiny cap makes
+    // the plan drop oversized blocks, which must be the local engine's.
     let config = LinkConfig {
         threshold: Some(0.95),
-        max_block_pairs: 40,
+        max_block_pairs: 4,
         ..LinkConfig::default()
     };
     let spec = Spec {
         left_persons: 2500,
         ..Spec::small(12)
     };
+    let local = link(&make_lists(&spec).left, &make_lists(&spec).right, &config);
+    assert!(
+        local.stats.blocking.dropped_keys > 0,
+        "the cap dropped nothing"
+    );
     same_as_local(&spec, &config);
 }
 
