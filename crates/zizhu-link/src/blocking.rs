@@ -313,7 +313,7 @@ impl KeyIndex {
 }
 
 /// Whether a record has any birth year (from its date column or its ID).
-pub(crate) fn has_year(p: &Prepared) -> bool {
+pub fn has_year(p: &Prepared) -> bool {
     p.birth_date.is_some() || p.id_birth_date.is_some()
 }
 

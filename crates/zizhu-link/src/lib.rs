@@ -27,7 +27,7 @@ mod normalize;
 mod record;
 mod syllable;
 
-pub use blocking::{BlockingKey, BlockingRule, BlockingStats, blocking_keys};
+pub use blocking::{BlockingKey, BlockingRule, BlockingStats, blocking_keys, has_year};
 pub use compare::{
     AddressLevel, Comparison, DateLevel, Field, GuardianLevel, IdLevel, NameLevel, SexLevel,
     bigram_overlap, compare, compare_addresses, compare_dates, compare_guardians, compare_ids,
@@ -40,8 +40,10 @@ pub use normalize::{
 };
 pub use record::{LinkError, Record, read_csv, write_links_csv};
 
-use blocking::{KeyIndex, candidate_pairs, has_year};
-use model::{CandidatePatterns, RandomPatterns, sorted};
+pub use model::CandidatePatterns;
+
+use blocking::{KeyIndex, candidate_pairs};
+use model::{RandomPatterns, sorted};
 use rayon::prelude::*;
 use std::collections::HashMap;
 
@@ -145,7 +147,7 @@ struct Candidate {
 
 /// How often each name, name pinyin and guardian name occurs across both
 /// lists, for the term-frequency adjustment.
-struct Frequencies {
+pub struct Frequencies {
     left: Vec<[u32; 3]>,
     right: Vec<[u32; 3]>,
     totals: [u32; 3],
@@ -177,7 +179,8 @@ fn value_keys(p: &Prepared) -> [Option<u64>; 3] {
 }
 
 impl Frequencies {
-    fn build(left: &[Prepared], right: &[Prepared]) -> Frequencies {
+    /// Counts the values of both lists.
+    pub fn build(left: &[Prepared], right: &[Prepared]) -> Frequencies {
         let lk: Vec<[Option<u64>; 3]> = left.par_iter().map(value_keys).collect();
         let rk: Vec<[Option<u64>; 3]> = right.par_iter().map(value_keys).collect();
         let mut maps: [HashMap<u64, u32>; 3] = Default::default();
@@ -204,12 +207,32 @@ impl Frequencies {
         }
     }
 
+    /// How often the name, name pinyin and guardian name of left record
+    /// `i` occur across both lists.
+    pub fn left_counts(&self, i: usize) -> [u32; 3] {
+        self.left[i]
+    }
+
+    /// The number of non-missing names, name pinyins and guardian names
+    /// across both lists.
+    pub fn totals(&self) -> [u32; 3] {
+        self.totals
+    }
+
     fn of(&self, counts: [u32; 3]) -> TermFrequencies {
+        TermFrequencies::from_counts(counts, self.totals)
+    }
+}
+
+impl TermFrequencies {
+    /// Shares from counts ([`Frequencies::left_counts`]) and totals
+    /// ([`Frequencies::totals`]); what [`link`] scores a pair with.
+    pub fn from_counts(counts: [u32; 3], totals: [u32; 3]) -> TermFrequencies {
         let share = |i: usize| {
-            if self.totals[i] == 0 {
+            if totals[i] == 0 {
                 0.0
             } else {
-                f64::from(counts[i]) / f64::from(self.totals[i])
+                f64::from(counts[i]) / f64::from(totals[i])
             }
         };
         TermFrequencies {
@@ -352,12 +375,16 @@ pub fn comparison_from(codes: [u8; 6]) -> Comparison {
 
 /// A scored candidate, ordered best first with a total, deterministic
 /// tie-break on the indexes.
-#[derive(Clone, Copy, Debug)]
-struct Scored {
-    weight: f64,
-    left: u32,
-    right: u32,
-    rules: u16,
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scored {
+    /// Total weight ([`Model::weight`]) of the pair.
+    pub weight: f64,
+    /// Index into the left list.
+    pub left: u32,
+    /// Index into the right list.
+    pub right: u32,
+    /// The blocking rules that paired them ([`BlockingRule::bit`]s).
+    pub rules: u16,
 }
 
 fn by_score(a: &Scored, b: &Scored) -> std::cmp::Ordering {
@@ -367,7 +394,8 @@ fn by_score(a: &Scored, b: &Scored) -> std::cmp::Ordering {
         .then(a.right.cmp(&b.right))
 }
 
-fn threshold_weight(p: f64) -> f64 {
+/// The total weight a pair needs to reach match probability `p`.
+pub fn threshold_weight(p: f64) -> f64 {
     let p = p.clamp(1e-12, 1.0 - 1e-12);
     (p / (1.0 - p)).log2()
 }
@@ -418,20 +446,11 @@ pub fn link(left: &[Record], right: &[Record], config: &LinkConfig) -> LinkResul
             })
             .reduce(HashMap::new, merge_counts),
     );
-    let (random, random_count) = random_patterns(&lp, &rp, config);
-    let n_pairs = (lp.len() as f64 * rp.len() as f64).max(1.0);
-    let max_matches = lp.len().min(rp.len()).max(1) as f64;
-    let model = model::train(
-        &patterns,
-        &random,
-        n_pairs,
-        max_matches,
-        config.max_em_iterations,
-    );
+    let (model, random_count) = train_model(&lp, &rp, &patterns, config);
 
     // Scoring.
     let cut = threshold_weight(threshold);
-    let mut scored: Vec<Scored> = candidates
+    let scored: Vec<Scored> = candidates
         .par_iter()
         .filter_map(|c| {
             let tf = freq.of(freq.left[c.left as usize]);
@@ -445,8 +464,64 @@ pub fn link(left: &[Record], right: &[Record], config: &LinkConfig) -> LinkResul
         })
         .collect();
     drop(candidates);
-    scored.par_sort_unstable_by(by_score);
     let pairs_above_threshold = scored.len();
+    let (links, duplicate_links) = resolve(&lp, &rp, &freq, &model, scored, threshold, config);
+
+    LinkResult {
+        links,
+        threshold,
+        model,
+        stats: LinkStats {
+            left_records: lp.len(),
+            right_records: rp.len(),
+            blocking,
+            random_pairs: random_count,
+            pairs_above_threshold,
+            duplicate_links,
+        },
+    }
+}
+
+/// Trains the model on the candidates' comparison patterns (sorted, as
+/// [`CandidatePatterns`] says) and on random pairs drawn from the prepared
+/// lists; returns the model and the number of random pairs compared.
+/// Deterministic, so an engine that finds and compares the candidates
+/// elsewhere (a DataFusion plan on a Ballista cluster) gets the very model
+/// [`link`] uses.
+pub fn train_model(
+    lp: &[Prepared],
+    rp: &[Prepared],
+    patterns: &CandidatePatterns,
+    config: &LinkConfig,
+) -> (Model, u64) {
+    let (random, random_count) = random_patterns(lp, rp, config);
+    let n_pairs = (lp.len() as f64 * rp.len() as f64).max(1.0);
+    let max_matches = lp.len().min(rp.len()).max(1) as f64;
+    let model = model::train(
+        patterns,
+        &random,
+        n_pairs,
+        max_matches,
+        config.max_em_iterations,
+    );
+    (model, random_count)
+}
+
+/// Turns the candidates scored at or above the threshold (in any order)
+/// into links: best first, one-to-one when the configuration asks for it,
+/// then within-list duplicates; each link with its explanation. Returns
+/// the links sorted by (left, right) and how many were duplicates.
+pub fn resolve(
+    lp: &[Prepared],
+    rp: &[Prepared],
+    freq: &Frequencies,
+    model: &Model,
+    mut scored: Vec<Scored>,
+    threshold: f64,
+    config: &LinkConfig,
+) -> (Vec<Link>, usize) {
+    let cut = threshold_weight(threshold);
+    scored.par_sort_unstable_by(by_score);
 
     // One-to-one resolution, best first, then within-list duplicates.
     let mut chosen: Vec<(Scored, Option<usize>)> = Vec::new();
@@ -530,18 +605,5 @@ pub fn link(left: &[Record], right: &[Record], config: &LinkConfig) -> LinkResul
         })
         .collect();
     links.sort_unstable_by_key(|k| (k.left_index, k.right_index));
-
-    LinkResult {
-        links,
-        threshold,
-        model,
-        stats: LinkStats {
-            left_records: lp.len(),
-            right_records: rp.len(),
-            blocking,
-            random_pairs: random_count,
-            pairs_above_threshold,
-            duplicate_links,
-        },
-    }
+    (links, duplicate_links)
 }

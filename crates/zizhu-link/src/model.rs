@@ -253,8 +253,9 @@ impl Explanation {
     }
 }
 
-/// Comparison vectors of candidate pairs, counted by the rules that paired them.
-pub(crate) type CandidatePatterns = Vec<((u16, [u8; 6]), u64)>;
+/// Comparison vectors of candidate pairs, counted by the rules that paired
+/// them, sorted by (rules, codes): training sums over them in this order.
+pub type CandidatePatterns = Vec<((u16, [u8; 6]), u64)>;
 /// Comparison vectors of random pairs, counted.
 pub(crate) type RandomPatterns = Vec<([u8; 6], u64)>;
 

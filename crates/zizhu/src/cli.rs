@@ -249,9 +249,16 @@ pub struct LinkArgs {
         hide_possible_values = true
     )]
     pub engine: LinkEngine,
-    /// Ballista 调度器地址，如 df://127.0.0.1:50050
+    /// Ballista 调度器地址，如 df://127.0.0.1:50050（不填则在本机内置运行）
     #[arg(long, value_name = "URL")]
     pub scheduler: Option<String>,
+    /// 分布式比对的中间文件目录（集群上须为各执行节点共享的路径；默认系统临时目录）
+    #[arg(long, value_name = "目录")]
+    #[cfg_attr(
+        not(feature = "distributed"),
+        allow(dead_code, reason = "only the distributed engine reads it")
+    )]
+    pub staging_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -104,21 +104,18 @@ async fn run(command: Command) -> Result<()> {
         Command::Export(args) => registry::export(args).await,
         Command::Batches(args) => registry::batches(args.command).await,
         Command::User(args) => registry::user(args.command).await,
-        Command::Link(args) => link(args),
+        Command::Link(args) => link(args).await,
         Command::Compare(args) => compare::compare(args).await,
         Command::Entitle(args) => registry::entitle(args).await,
     }
 }
 
 /// `zizhu link`: two lists in, the pairs judged to be the same person out.
-fn link(args: cli::LinkArgs) -> Result<()> {
+async fn link(args: cli::LinkArgs) -> Result<()> {
+    // Without the engine, say so before reading anything.
+    #[cfg(not(feature = "distributed"))]
     if let cli::LinkEngine::Ballista = args.engine {
-        anyhow::bail!(
-            "此版本未包含分布式比对引擎（Ballista）；请用 --engine local，或以 distributed 功能重新编译{}",
-            args.scheduler
-                .map(|s| format!("（调度器 {s}）"))
-                .unwrap_or_default()
-        );
+        ballista(&[], &[], &zizhu_link::LinkConfig::default(), &args).await?;
     }
     if let Some(p) = args.threshold
         && !(0.0..=1.0).contains(&p)
@@ -138,7 +135,10 @@ fn link(args: cli::LinkArgs) -> Result<()> {
         ..zizhu_link::LinkConfig::default()
     };
     let started = std::time::Instant::now();
-    let result = zizhu_link::link(&left, &right, &config);
+    let result = match args.engine {
+        cli::LinkEngine::Local => zizhu_link::link(&left, &right, &config),
+        cli::LinkEngine::Ballista => ballista(&left, &right, &config, &args).await?,
+    };
     // Write to a temporary file beside the target and rename, so a failure
     // never leaves a half-written result where the old one was.
     let tmp = args.out.with_extension("csv.part");
@@ -157,6 +157,43 @@ fn link(args: cli::LinkArgs) -> Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+/// `--engine ballista`: the same linkage as a DataFusion plan on a Ballista
+/// cluster (`--scheduler`), or standalone in this process.
+#[cfg(feature = "distributed")]
+async fn ballista(
+    left: &[zizhu_link::Record],
+    right: &[zizhu_link::Record],
+    config: &zizhu_link::LinkConfig,
+    args: &cli::LinkArgs,
+) -> Result<zizhu_link::LinkResult> {
+    let options = zizhu_distributed::DistributedOptions {
+        scheduler: args.scheduler.clone(),
+        staging_dir: args.staging_dir.clone(),
+    };
+    // The engine runs on a runtime of its own with large thread stacks
+    // (DataFusion plans recursively), beside this one.
+    Ok(tokio::task::block_in_place(|| {
+        zizhu_distributed::link_distributed_blocking(left, right, config, &options)
+    })?)
+}
+
+/// `--engine ballista` in a build without the `distributed` feature.
+#[cfg(not(feature = "distributed"))]
+async fn ballista(
+    _left: &[zizhu_link::Record],
+    _right: &[zizhu_link::Record],
+    _config: &zizhu_link::LinkConfig,
+    args: &cli::LinkArgs,
+) -> Result<zizhu_link::LinkResult> {
+    anyhow::bail!(
+        "此版本未包含分布式比对引擎（Ballista）；请用 --engine local，或以 distributed 功能重新编译{}",
+        args.scheduler
+            .as_ref()
+            .map(|s| format!("（调度器 {s}）"))
+            .unwrap_or_default()
+    )
 }
 
 /// Serves the web application until Ctrl-C.
