@@ -253,11 +253,7 @@ impl Store {
             .all_schools()
             .await?
             .iter()
-            .filter(|s| match scope {
-                Scope::All => true,
-                Scope::Township(t) => s.township_code.as_deref() == Some(t.as_str()),
-                Scope::School(c) | Scope::Classes { school: c, .. } => s.record.code.as_str() == c,
-            })
+            .filter(|s| s.in_scope(scope))
             .cloned()
             .collect())
     }
@@ -541,5 +537,17 @@ impl Store {
         let mut q = batches_in_scope(scope);
         q.expr_as(Func::count(Expr::col(("b", "id"))), "n");
         self.count(&q, "统计导入批次").await
+    }
+}
+
+impl School {
+    /// Whether the school lies in `scope`: all of them for the county, a
+    /// township's, or the one school of a school officer or class teacher.
+    pub fn in_scope(&self, scope: &Scope) -> bool {
+        match scope {
+            Scope::All => true,
+            Scope::Township(t) => self.township_code.as_deref() == Some(t.as_str()),
+            Scope::School(c) | Scope::Classes { school: c, .. } => self.record.code.as_str() == c,
+        }
     }
 }

@@ -152,6 +152,7 @@ impl EntitlementTally {
 enum Key {
     Terms,
     Schools,
+    SchoolNames,
     /// A term's student tally: the county's (`Scope::All`) or a class
     /// teacher's.
     Students(String, Scope),
@@ -163,6 +164,7 @@ enum Key {
 enum Value {
     Terms(Arc<Vec<Term>>),
     Schools(Arc<Vec<School>>),
+    SchoolNames(Arc<HashMap<String, String>>),
     Students(Arc<Vec<StudentTally>>),
     Entitlements(Arc<Vec<EntitlementTally>>),
     Count(i64),
@@ -278,8 +280,31 @@ impl Store {
         }
     }
 
-    /// Every school, by township and code, kept between registry changes.
-    pub(crate) async fn all_schools(&self) -> Result<Arc<Vec<School>>, StoreError> {
+    /// School names by code for every school, kept between registry
+    /// changes and shared, not copied: pages name the schools of the rows
+    /// they show. The directory is not personal data, so a name outside the
+    /// caller's area (a transfer in a student's history) is given too.
+    pub async fn school_names(&self) -> Result<Arc<HashMap<String, String>>, StoreError> {
+        match self
+            .cached(Key::SchoolNames, || async {
+                let names = self
+                    .all_schools()
+                    .await?
+                    .iter()
+                    .map(|s| (s.record.code.as_str().to_owned(), s.record.name.clone()))
+                    .collect();
+                Ok(Value::SchoolNames(Arc::new(names)))
+            })
+            .await?
+        {
+            Value::SchoolNames(n) => Ok(n),
+            _ => Err(wrong_entry()),
+        }
+    }
+
+    /// Every school, by township and code, kept between registry changes
+    /// and shared, not copied; [`School::in_scope`] picks a scope's.
+    pub async fn all_schools(&self) -> Result<Arc<Vec<School>>, StoreError> {
         match self
             .cached(Key::Schools, || async {
                 Ok(Value::Schools(Arc::new(

@@ -56,13 +56,10 @@ pub(crate) async fn pick_term(
 /// School names by code. The school directory is not personal data, so
 /// names of schools outside the user's area (a transfer in a student's
 /// history) are shown too.
-pub(crate) async fn school_names(store: &Store) -> Result<HashMap<String, String>, PageError> {
-    Ok(store
-        .list_schools(&Scope::All)
-        .await?
-        .into_iter()
-        .map(|s| (s.record.code.as_str().to_owned(), s.record.name))
-        .collect())
+pub(crate) async fn school_names(
+    store: &Store,
+) -> Result<std::sync::Arc<HashMap<String, String>>, PageError> {
+    Ok(store.school_names().await?)
 }
 
 /// Township names by 9-digit code for the schools the scope covers, as
@@ -72,14 +69,15 @@ pub(crate) async fn townships(
     store: &Store,
     scope: &Scope,
 ) -> Result<Vec<(String, String)>, PageError> {
-    let mut codes: Vec<String> = store
-        .list_schools(scope)
-        .await?
+    let directory = store.all_schools().await?;
+    let codes: Vec<String> = directory
+        .iter()
+        .filter(|s| s.in_scope(scope))
+        .filter_map(|s| s.township_code.as_deref())
+        .collect::<std::collections::BTreeSet<&str>>()
         .into_iter()
-        .filter_map(|s| s.township_code)
+        .map(str::to_owned)
         .collect();
-    codes.sort();
-    codes.dedup();
     let refs: Vec<&str> = codes.iter().map(String::as_str).collect();
     let names = store.region_names(&refs).await?;
     Ok(codes

@@ -12,8 +12,6 @@
 //! trace of the rule and facts that granted or blocked it, and the reason
 //! it last changed.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
@@ -310,7 +308,7 @@ async fn render(
             mask_id(v)
         }
     };
-    let schools: HashMap<String, String> = school_names(store).await?;
+    let schools = school_names(store).await?;
     // The household is shown only if the user's scope covers it too; a
     // student visible to a school always has a household visible to it,
     // since the household's visibility follows its members' enrollments.

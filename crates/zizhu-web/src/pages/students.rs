@@ -334,10 +334,10 @@ pub(crate) async fn list(
     // With a township chosen, the school menu offers that township's
     // schools only: a county has two thousand, and listing them all made
     // the page 140 KB.
-    let visible_schools: Vec<_> = store
-        .list_schools(scope)
-        .await?
-        .into_iter()
+    let directory = store.all_schools().await?;
+    let visible_schools: Vec<_> = directory
+        .iter()
+        .filter(|s| s.in_scope(scope))
         .filter(|s| {
             filter.township_code.is_none()
                 || s.township_code.as_deref() == filter.township_code.as_deref()
