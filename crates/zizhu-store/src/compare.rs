@@ -24,7 +24,7 @@ use crate::codec::{self, Snapshot};
 use crate::db::{Cell, Kind};
 use crate::error::StoreError;
 use crate::read::Scope;
-use crate::records::{Enrollment, Household, Outcome, Person, School, Upserted};
+use crate::records::{Enrollment, Household, Person, School, Upserted};
 use crate::schema::{self, Col, Ddl, TableDef};
 use crate::store::Store;
 use crate::write::{WriteTx, select_all};
@@ -679,36 +679,19 @@ impl WriteTx {
         ];
         let mut cells = link_cells(link);
         let existing = self.find_one(&COMPARE_LINKS, &key).await?;
-        if let Some(before) = &existing {
-            let decided =
-                LinkStatus::from_label(&before.text("status")?).is_some_and(|s| s.reviewed());
-            if decided {
-                cells.retain(|(c, _)| *c != "status");
-            }
-            if before.with(&cells) == *before {
-                return Ok(Upserted {
-                    id: before.int("id")?,
-                    outcome: Outcome::Unchanged,
-                });
-            }
+        if let Some(before) = &existing
+            && LinkStatus::from_label(&before.text("status")?).is_some_and(|s| s.reviewed())
+        {
+            // A reviewer's decision stands.
+            cells.retain(|(c, _)| *c != "status");
         }
-        cells.push(("run_id", Cell::Int(run_id)));
-        match existing {
-            None => {
-                let row = self.insert_row(&COMPARE_LINKS, &cells, None, None).await?;
-                Ok(Upserted {
-                    id: row.int("id")?,
-                    outcome: Outcome::Inserted,
-                })
-            }
-            Some(before) => {
-                self.update_row(&before, &cells, None, None).await?;
-                Ok(Upserted {
-                    id: before.int("id")?,
-                    outcome: Outcome::Updated,
-                })
-            }
-        }
+        self.put_tracked(
+            &COMPARE_LINKS,
+            existing,
+            cells,
+            &[("run_id", Cell::Int(run_id))],
+        )
+        .await
     }
 
     /// Marks a link the latest run no longer proposes 已失效, audited. A
@@ -786,35 +769,14 @@ impl WriteTx {
             ("kind", Cell::text(exception.kind.label())),
             ("key", Cell::text(&exception.key)),
         ];
-        let mut cells = exception_cells(exception);
         let existing = self.find_one(&COMPARE_EXCEPTIONS, &key).await?;
-        if let Some(before) = &existing
-            && before.with(&cells) == *before
-        {
-            return Ok(Upserted {
-                id: before.int("id")?,
-                outcome: Outcome::Unchanged,
-            });
-        }
-        cells.push(("run_id", Cell::Int(run_id)));
-        match existing {
-            None => {
-                let row = self
-                    .insert_row(&COMPARE_EXCEPTIONS, &cells, None, None)
-                    .await?;
-                Ok(Upserted {
-                    id: row.int("id")?,
-                    outcome: Outcome::Inserted,
-                })
-            }
-            Some(before) => {
-                self.update_row(&before, &cells, None, None).await?;
-                Ok(Upserted {
-                    id: before.int("id")?,
-                    outcome: Outcome::Updated,
-                })
-            }
-        }
+        self.put_tracked(
+            &COMPARE_EXCEPTIONS,
+            existing,
+            exception_cells(exception),
+            &[("run_id", Cell::Int(run_id))],
+        )
+        .await
     }
 
     /// Marks an exception the latest run no longer finds 已消除, audited;

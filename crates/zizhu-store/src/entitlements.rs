@@ -25,7 +25,7 @@ use crate::codec::Snapshot;
 use crate::db::{Cell, DbRow, Kind};
 use crate::error::StoreError;
 use crate::read::Scope;
-use crate::records::{Outcome, Upserted};
+use crate::records::Upserted;
 use crate::schema::{Col, Ddl, TableDef};
 use crate::store::Store;
 use crate::write::{WriteTx, select_all};
@@ -560,34 +560,16 @@ impl WriteTx {
         let mut cells = entitlement_cells(entitlement);
         // The reason a row last changed is not itself a change: comparing
         // with it would turn an unchanged row into an audited update.
-        let comparable: Vec<_> = cells
+        let mut bookkeeping: Vec<_> = cells
             .iter()
-            .filter(|(c, _)| *c != "change_reason")
+            .filter(|(c, _)| *c == "change_reason")
             .cloned()
             .collect();
-        let same = |before: &Snapshot| before.with(&comparable) == *before;
+        cells.retain(|(c, _)| *c != "change_reason");
+        bookkeeping.push(("run_id", Cell::Int(run_id)));
         let existing = self.find_one(&ENTITLEMENTS, &key).await?;
-        cells.push(("run_id", Cell::Int(run_id)));
-        match existing {
-            None => {
-                let row = self.insert_row(&ENTITLEMENTS, &cells, None, None).await?;
-                Ok(Upserted {
-                    id: row.int("id")?,
-                    outcome: Outcome::Inserted,
-                })
-            }
-            Some(before) if same(&before) => Ok(Upserted {
-                id: before.int("id")?,
-                outcome: Outcome::Unchanged,
-            }),
-            Some(before) => {
-                self.update_row(&before, &cells, None, None).await?;
-                Ok(Upserted {
-                    id: before.int("id")?,
-                    outcome: Outcome::Updated,
-                })
-            }
-        }
+        self.put_tracked(&ENTITLEMENTS, existing, cells, &bookkeeping)
+            .await
     }
 
     /// Marks an entitlement 已取消 with the reason, audited; returns

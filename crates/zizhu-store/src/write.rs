@@ -327,6 +327,36 @@ impl WriteTx {
         }
     }
 
+    /// Inserts `cells` and `bookkeeping` as a new row, or updates
+    /// `existing` (found by the caller's key) with them, audited. Whether
+    /// the row changed is judged on `cells` alone: the bookkeeping (which
+    /// run wrote the row, why) is written with a change but is not itself
+    /// one, so an unchanged row keeps the run that last changed it.
+    pub(crate) async fn put_tracked(
+        &mut self,
+        table: &'static TableDef,
+        existing: Option<Snapshot>,
+        mut cells: Vec<(&'static str, Cell)>,
+        bookkeeping: &[(&'static str, Cell)],
+    ) -> Result<Upserted, StoreError> {
+        if let Some(before) = &existing
+            && before.with(&cells) == *before
+        {
+            return Self::upserted(before, Outcome::Unchanged);
+        }
+        cells.extend_from_slice(bookkeeping);
+        match existing {
+            None => {
+                let row = self.insert_row(table, &cells, None, None).await?;
+                Self::upserted(&row, Outcome::Inserted)
+            }
+            Some(before) => {
+                self.update_row(&before, &cells, None, None).await?;
+                Self::upserted(&before, Outcome::Updated)
+            }
+        }
+    }
+
     fn upserted(row: &Snapshot, outcome: Outcome) -> Result<Upserted, StoreError> {
         Ok(Upserted {
             id: row.int("id")?,
