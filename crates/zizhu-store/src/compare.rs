@@ -24,7 +24,7 @@ use crate::codec::{self, Snapshot};
 use crate::db::{Cell, Kind};
 use crate::error::StoreError;
 use crate::read::Scope;
-use crate::records::{Enrollment, Household, Person, School, Upserted};
+use crate::records::{Enrollment, Household, Person, School, Upserted, vocabulary};
 use crate::schema::{self, Col, Ddl, TableDef};
 use crate::store::Store;
 use crate::write::{WriteTx, select_all};
@@ -241,46 +241,7 @@ pub(crate) fn m0006_compare() -> Vec<Ddl> {
     ]
 }
 
-macro_rules! labels {
-    (
-        $(#[$meta:meta])*
-        $name:ident { $( $(#[$vmeta:meta])* $variant:ident => $label:literal ),+ $(,)? }
-    ) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant ),+
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[ $( $name::$variant ),+ ];
-
-            /// The label stored in the database and shown to users.
-            pub fn label(self) -> &'static str {
-                match self {
-                    $( $name::$variant => $label ),+
-                }
-            }
-
-            /// The value whose label is `s`.
-            pub fn from_label(s: &str) -> Option<$name> {
-                match s {
-                    $( $label => Some($name::$variant), )+
-                    _ => None,
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.label())
-            }
-        }
-    };
-}
-
-labels! {
+vocabulary! {
     /// Where a proposed link stands.
     LinkStatus {
         /// 自动确认: probability at or above the automatic threshold.
@@ -309,7 +270,7 @@ impl LinkStatus {
     }
 }
 
-labels! {
+vocabulary! {
     /// The exception lists of a comparison.
     ExceptionKind {
         /// 疑似失学辍学: a child of compulsory age on the population or
@@ -327,7 +288,7 @@ labels! {
     }
 }
 
-labels! {
+vocabulary! {
     /// Whether an exception is current.
     ExceptionStatus {
         /// 有效: found by the latest run.
