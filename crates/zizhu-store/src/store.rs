@@ -13,6 +13,8 @@ use std::time::Duration;
 
 /// How long a SQLite writer waits for another writer before giving up.
 /// Imports of a whole county list take seconds, so this is generous.
+/// Everyday SQLite page cache per connection, in KiB (64 MiB).
+pub(crate) const SQLITE_CACHE_KIB: u32 = 65_536;
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Connections a pool holds at most unless [`Store::connect_with`] says
@@ -146,7 +148,7 @@ impl Store {
             // default is 2 MiB) keeps it from spilling pages to the WAL and
             // reading them back, and statement journals stay in memory.
             // The cache grows only as far as it is used.
-            .pragma("cache_size", "-65536")
+            .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
             .pragma("temp_store", "memory")
             // Rows come back from sqlx's SQLite worker thread over a bounded
             // channel; at the default of 50 a bulk read of a few thousand

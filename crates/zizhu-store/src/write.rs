@@ -10,7 +10,7 @@
 use crate::clock::now_utc;
 use crate::codec::{self, Snapshot};
 use crate::db::{Cell, Conn, Kind, Tx};
-use crate::error::StoreError;
+use crate::error::{Context, StoreError};
 use crate::records::*;
 use crate::schema::{self, TableDef};
 use crate::store::Store;
@@ -44,7 +44,13 @@ pub struct WriteTx {
     /// which the bulk methods need not look up again before writing their
     /// enrollments and guardians. Cleared by anything that deletes rows.
     known_persons: HashSet<i64>,
+    /// Set by [`WriteTx::prepare_bulk`]: the page cache to restore.
+    bulk: bool,
 }
+
+/// SQLite page cache (KiB) of an import's transaction: 256 MiB, used only
+/// as far as the import's pages need it.
+pub(crate) const BULK_CACHE_KIB: u32 = 262_144;
 
 impl std::fmt::Debug for WriteTx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -74,6 +80,7 @@ impl Store {
             tx,
             ctx,
             known_persons: HashSet::new(),
+            bulk: false,
         })
     }
 }
@@ -140,16 +147,52 @@ impl WriteTx {
     /// every change committed before it.
     pub async fn commit(mut self) -> Result<(), StoreError> {
         crate::stats::bump_version(&mut self.conn()).await?;
+        self.end_bulk().await?;
         self.tx.commit().await
     }
 
     /// Discards every change of the transaction.
-    pub async fn rollback(self) -> Result<(), StoreError> {
+    pub async fn rollback(mut self) -> Result<(), StoreError> {
+        // A failed reset must not keep the rollback from happening.
+        let _ = self.end_bulk().await;
         self.tx.rollback().await
     }
 
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         self.tx.conn()
+    }
+
+    /// Prepares this transaction for a large import. On SQLite the
+    /// connection's page cache is raised to [`BULK_CACHE_KIB`]: a
+    /// million-row import touches index pages all over the person and
+    /// enrollment indexes, and with the everyday cache those pages are
+    /// spilled to the WAL and read back again and again. The everyday size
+    /// is restored at commit or rollback, so the pooled connection does not
+    /// keep the large cache. PostgreSQL needs nothing here.
+    pub async fn prepare_bulk(&mut self) -> Result<(), StoreError> {
+        if matches!(self.conn(), Conn::Sqlite(_)) {
+            self.conn()
+                .execute_ddl(format!("PRAGMA cache_size = -{BULK_CACHE_KIB}"))
+                .await
+                .context("调整导入缓存")?;
+            self.bulk = true;
+        }
+        Ok(())
+    }
+
+    /// Restores the everyday page cache after [`WriteTx::prepare_bulk`].
+    async fn end_bulk(&mut self) -> Result<(), StoreError> {
+        if self.bulk {
+            self.bulk = false;
+            self.conn()
+                .execute_ddl(format!(
+                    "PRAGMA cache_size = -{}",
+                    crate::store::SQLITE_CACHE_KIB
+                ))
+                .await
+                .context("调整导入缓存")?;
+        }
+        Ok(())
     }
 
     pub(crate) fn known_person(&mut self, id: i64) {
