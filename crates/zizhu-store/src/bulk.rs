@@ -20,7 +20,9 @@ use crate::records::*;
 use crate::schema::{self, TableDef};
 use crate::write::{WriteTx, select_all};
 use sea_query::{Expr, ExprTrait, Order, Query};
-use std::collections::{HashMap, HashSet};
+// foldhash instead of SipHash: these maps are keyed by one import's own
+// record keys, and hashing them was a visible part of the writer's time.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 /// Keys per `IN (…)` list when reading existing rows.
 const READ_CHUNK: usize = 500;
@@ -412,7 +414,7 @@ impl WriteTx {
     pub async fn persons_by_id_numbers(
         &mut self,
         ids: &[&zizhu_core::IdNumber],
-    ) -> Result<HashMap<String, Person>, StoreError> {
+    ) -> Result<std::collections::HashMap<String, Person>, StoreError> {
         let keyed = Keyed {
             table: &schema::PERSONS,
             key_cols: &["id_number"],

@@ -22,6 +22,12 @@ use anyhow::{Context, Result};
 use cli::{Command, DbArgs};
 use zizhu_store::Store;
 
+// An import allocates and frees millions of small values (cells, strings,
+// statement arguments); glibc's malloc spent about a fifth of an import's
+// CPU time in its own bookkeeping (BENCHMARKS.md, import), mimalloc far less.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // A panic is a bug, but the person at the terminal should still read a
     // Chinese sentence rather than a Rust backtrace.
