@@ -163,12 +163,13 @@ impl WriteTx {
     }
 
     /// Prepares this transaction for a large import. On SQLite the
-    /// connection's page cache is raised to [`BULK_CACHE_KIB`]: a
-    /// million-row import touches index pages all over the person and
-    /// enrollment indexes, and with the everyday cache those pages are
-    /// spilled to the WAL and read back again and again. The everyday size
-    /// is restored at commit or rollback, so the pooled connection does not
-    /// keep the large cache. PostgreSQL needs nothing here.
+    /// connection's page cache is raised to [`BULK_CACHE_KIB`]: with the
+    /// everyday cache a large transaction spills its pages to the WAL long
+    /// before COMMIT (6% of a 107k-row import's perf samples, see
+    /// BENCHMARKS.md). The everyday size is restored at commit or rollback,
+    /// so the pooled connection does not keep the large cache (a
+    /// transaction merely dropped does keep it on its connection, which
+    /// costs memory, not correctness). PostgreSQL needs nothing here.
     pub async fn prepare_bulk(&mut self) -> Result<(), StoreError> {
         if matches!(self.conn(), Conn::Sqlite(_)) {
             self.conn()
