@@ -11,7 +11,7 @@ use zizhu_store::{AuditAction, AuditFilter};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::PageError;
-use crate::pages::persons::{ChangeLine, change_line};
+use crate::pages::persons::{ChangeLine, HistoryNames, change_line};
 use crate::view::{Layout, Pager, beijing_time, query_string};
 
 const PER_PAGE: u64 = 50;
@@ -108,13 +108,15 @@ pub(crate) async fn log(
     let newest = filter
         .before_id
         .map(|_| format!("/audit?{}", query_string(&echo)));
+    let names = HistoryNames::for_entries(&state.store, &entries).await?;
     let rows = entries
         .iter()
         .map(|e| AuditLine {
             id: e.id,
             key: e.entity_key.clone(),
             person_id: e.person_id,
-            line: change_line(e),
+            // The audit log is read without unmasking.
+            line: change_line(e, &names, false),
         })
         .collect();
     let page = AuditPage {
