@@ -116,7 +116,6 @@ fn column_label(c: &str) -> &str {
         "policy_code" => "政策代码",
         "summary" => "情况",
         "evidence" => "依据",
-        "key" => "标识",
         "probability_ppm" => "匹配概率",
         "list_kind" => "名单",
         "row_no" => "行号",
@@ -278,7 +277,7 @@ const SHOWN_CHANGES: usize = 4;
 /// values, and machine records shown elsewhere in words (an
 /// entitlement's trace is on the 资助记录 table above; an exception's
 /// evidence on the 比对异常 page).
-const QUIET: [&str; 12] = [
+const QUIET: [&str; 13] = [
     "id",
     "person_id",
     "name_normalized",
@@ -291,6 +290,7 @@ const QUIET: [&str; 12] = [
     "evidence",
     "explanation",
     "row_person_id",
+    "key",
 ];
 
 /// An audit entry as a list of changed columns in words, personal numbers
