@@ -501,7 +501,12 @@ async fn county_user_reads_an_exceptions_evidence_and_decides_a_link() {
     let before = queue.matches("name=\"reason\"").count();
     assert_eq!(before, 2, "{queue}");
     shot(&page, "24-compare-review").await;
-    type_into(&page, "tbody tr form input[name=reason]", "出生日期不符，不是同一人").await;
+    type_into(
+        &page,
+        "tbody tr form input[name=reason]",
+        "出生日期不符，不是同一人",
+    )
+    .await;
     click(&page, "tbody tr form button[value=reject]").await;
     let after = wait_text(&page, "共 <strong>1</strong> 条待复核").await;
     assert_eq!(after.matches("name=\"reason\"").count(), before - 1);

@@ -1643,7 +1643,13 @@ async fn the_dashboard_counts_suspected_dropouts_of_the_users_area() {
         let start = body[..at].rfind("class=\"num\">").unwrap() + "class=\"num\">".len();
         let value = body[start..start + body[start..].find('<').unwrap()].to_owned();
         let a = body[..at].rfind("<a ").unwrap();
-        let href = body[a..at].split('"').nth(3).unwrap().replace("&amp;", "&");
+        // The template escapes `&` in the attribute.
+        let href = body[a..at]
+            .split('"')
+            .nth(3)
+            .unwrap()
+            .replace("&#38;", "&")
+            .replace("&amp;", "&");
         Some((value, href))
     };
     let label = "疑似失学辍学（比对）";
@@ -1668,7 +1674,7 @@ async fn the_dashboard_counts_suspected_dropouts_of_the_users_area() {
         assert_eq!(rows.to_string(), expected, "{user}: {href}: {list}");
         assert!(
             !list.contains("<td>县外就读信息缺失</td>"),
-            "{user}: the link is filtered to the kind"
+            "{user}: the link is filtered to the kind: {href}"
         );
     }
     let body = app.client("fund").await.get("/").await.text();
@@ -1693,7 +1699,9 @@ async fn exception_evidence_is_chinese_text_without_json() {
         assert!(c.contains("公安卫健-0至17岁人口名册.xlsx 第 5 行"), "{c}");
     }
     assert!(
-        cells.iter().any(|c| c.contains("学籍系统 2018秋 无在读记录")),
+        cells
+            .iter()
+            .any(|c| c.contains("学籍系统 2018秋 无在读记录")),
         "{cells:?}"
     );
     assert!(full_ids(&page).is_empty(), "{page}");

@@ -12,8 +12,8 @@ use axum::response::Html;
 use serde::Deserialize;
 use zizhu_core::Fen;
 use zizhu_store::{
-    EnrollmentStatus, EntitlementGroup, ExceptionKind, EntitlementSelection, EntitlementTotal, PovertyFilter,
-    Store, StudentFilter, StudentGroup,
+    EnrollmentStatus, EntitlementGroup, EntitlementSelection, EntitlementTotal, ExceptionKind,
+    PovertyFilter, Store, StudentFilter, StudentGroup,
 };
 
 use super::{pick_term, school_names};

@@ -782,11 +782,7 @@ pub async fn seed_comparison(store: &Store, ids: &Ids) -> (i64, i64) {
     let a = tx
         .put_compare_link(
             run,
-            &link(
-                5,
-                ids.li,
-                place(Some(SCHOOL_A1), TOWN_A, Some("3（1）班")),
-            ),
+            &link(5, ids.li, place(Some(SCHOOL_A1), TOWN_A, Some("3（1）班"))),
         )
         .await
         .unwrap()
@@ -815,9 +811,7 @@ pub async fn seed_comparison(store: &Store, ids: &Ids) -> (i64, i64) {
             ExceptionKind::OutOfCountyMissing,
             ids.zhao,
             "县外就读，缺少接收学校信息：就读学校标识码",
-            format!(
-                r#"{{"学籍":1,"缺少":["就读学校标识码"],"有效银行账户":true,"名单":{rows}}}"#
-            ),
+            format!(r#"{{"学籍":1,"缺少":["就读学校标识码"],"有效银行账户":true,"名单":{rows}}}"#),
             place(Some(SCHOOL_B1), TOWN_B, None),
         ),
     ] {
