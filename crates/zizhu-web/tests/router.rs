@@ -1098,7 +1098,7 @@ async fn the_person_page_shows_entitlements_with_their_trace_within_the_area() {
         let body = app.client(user).await.get(&li).await.text();
         assert!(body.contains("资助记录"), "{user}");
         assert!(
-            body.contains("P01「义务教育家庭经济困难学生生活补助」"),
+            body.contains(r#"<td title="政策代码 P01">义务教育家庭经济困难学生生活补助</td>"#),
             "{user}"
         );
         assert!(body.contains("625.00") && body.contains("可发放"), "{user}");
@@ -1670,10 +1670,10 @@ async fn the_dashboard_counts_suspected_dropouts_of_the_users_area() {
         assert!(href.starts_with("/compare?"), "{user}: {href}");
         // The link lists exactly that many.
         let list = c.get(&href).await.text();
-        let rows = list.matches("<td>疑似失学辍学</td>").count();
+        let rows = list.matches("\">疑似失学辍学</td>").count();
         assert_eq!(rows.to_string(), expected, "{user}: {href}: {list}");
         assert!(
-            !list.contains("<td>县外就读信息缺失</td>"),
+            !list.contains("\">县外就读信息缺失</td>"),
             "{user}: the link is filtered to the kind: {href}"
         );
     }

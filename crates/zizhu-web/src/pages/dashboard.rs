@@ -117,7 +117,8 @@ async fn aid_section(
         })
         .collect();
     let names: Vec<String> = order.iter().map(|(_, _, n)| n.clone()).collect();
-    let policy_chart = charts::bars(
+    // Policy names are long: a horizontal chart shows them whole.
+    let policy_chart = charts::hbars_grouped(
         &format!("{code} 各项资助人次"),
         &names,
         &[

@@ -25,8 +25,15 @@ use crate::error::PageError;
 use crate::pages::students::{hardship, mask_student_no};
 use crate::view::{Layout, beijing_time, mask_address, mask_bank, mask_id, mask_phone, yes_no};
 
-/// Chinese names of the columns a history shows.
-fn column_label(c: &str) -> &str {
+/// Chinese names of the columns a history shows; a few columns mean
+/// different things in different tables.
+fn column_label<'a>(entity: &str, c: &'a str) -> &'a str {
+    match (entity, c) {
+        ("entitlements", "cause") => return "受阻原因",
+        ("entitlements", "category") => return "资助类别",
+        ("compare_exceptions", "kind") => return "异常类别",
+        _ => {}
+    }
     match c {
         "id_number" => "身份证号",
         "name" => "姓名",
@@ -71,7 +78,7 @@ fn column_label(c: &str) -> &str {
         "cause" => "致贫原因",
         "income_per_capita_fen" => "人均纯收入（元）",
         "region_code" => "区划代码",
-        "township_code" => "乡镇代码",
+        "township_code" => "乡镇",
         "code" => "代码",
         "level" => "级别",
         "parent_code" => "上级区划",
@@ -163,6 +170,8 @@ pub(crate) fn action_label(a: AuditAction) -> &'static str {
 pub(crate) struct HistoryNames {
     pub(crate) schools: std::sync::Arc<std::collections::HashMap<String, String>>,
     pub(crate) regions: std::collections::HashMap<String, String>,
+    /// 户编号 by household id.
+    pub(crate) households: std::collections::HashMap<i64, String>,
 }
 
 impl HistoryNames {
@@ -172,8 +181,12 @@ impl HistoryNames {
         entries: &[AuditEntry],
     ) -> Result<HistoryNames, PageError> {
         let mut codes: Vec<String> = Vec::new();
+        let mut households: Vec<i64> = Vec::new();
         for e in entries {
             for v in [&e.before, &e.after].into_iter().flatten() {
+                if let Some(h) = v.get("household_id").and_then(serde_json::Value::as_i64) {
+                    households.push(h);
+                }
                 for c in ["region_code", "township_code", "parent_code"] {
                     if let Some(s) = v.get(c).and_then(|x| x.as_str()) {
                         codes.push(s.to_owned());
@@ -184,7 +197,20 @@ impl HistoryNames {
         codes.sort();
         codes.dedup();
         let refs: Vec<&str> = codes.iter().map(String::as_str).collect();
+        households.sort_unstable();
+        households.dedup();
+        let households = if households.is_empty() {
+            Default::default()
+        } else {
+            store
+                .households_by_ids(&households)
+                .await?
+                .into_iter()
+                .map(|h| (h.id, h.record.household_no))
+                .collect()
+        };
         Ok(HistoryNames {
+            households,
             schools: school_names(store).await?,
             regions: if refs.is_empty() {
                 Default::default()
@@ -241,6 +267,13 @@ fn shown(
                 _ => text,
             }
         }
+        "household_id" => match v
+            .and_then(serde_json::Value::as_i64)
+            .and_then(|h| names.households.get(&h))
+        {
+            Some(no) => format!("户编号 {no}"),
+            None => text,
+        },
         "probability_ppm" => match v.and_then(serde_json::Value::as_i64) {
             Some(p) => format!("{}.{:04}", p / 1_000_000, (p % 1_000_000) / 100),
             None => text,
@@ -310,7 +343,7 @@ pub(crate) fn change_line(e: &AuditEntry, names: &HistoryNames, unmasked: bool) 
         .filter(|k| !(insert && matches!(after.get(*k), None | Some(serde_json::Value::Null))))
         .map(|k| {
             (
-                column_label(k).to_owned(),
+                column_label(&e.entity, k).to_owned(),
                 if e.before.is_some() {
                     shown(k, before.get(k), &before, names, unmasked)
                 } else {
@@ -369,6 +402,7 @@ pub(crate) struct GuardianLine {
 pub(crate) struct AidLine {
     term: String,
     policy: String,
+    policy_code: String,
     category: String,
     amount: String,
     status: String,
@@ -515,7 +549,10 @@ async fn render(
             let blocked = r.status == zizhu_store::EntitlementStatus::Blocked;
             aid.push(AidLine {
                 term: term.code(),
-                policy: format!("{}「{}」", r.policy_code, r.policy_name),
+                // The name is what a reader knows; the file's code is in
+                // the cell's tooltip.
+                policy: r.policy_name,
+                policy_code: r.policy_code,
                 category: r.category,
                 amount: r.amount.fmt_yuan_grouped(),
                 status: match (&r.cause, blocked) {
