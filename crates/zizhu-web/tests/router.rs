@@ -1705,4 +1705,55 @@ async fn exception_evidence_is_chinese_text_without_json() {
         "{cells:?}"
     );
     assert!(full_ids(&page).is_empty(), "{page}");
+    // The review queue gives the match probability as a percentage.
+    let queue = app
+        .client("county")
+        .await
+        .get("/compare/review")
+        .await
+        .text();
+    assert!(queue.contains("81.2%"), "{queue}");
+}
+
+/// The audit log's filters name tables and actions in Chinese, and a
+/// history names an entitlement's columns in Chinese with money in 元.
+#[tokio::test]
+async fn the_audit_log_speaks_chinese() {
+    let app = app().await;
+    seed_entitlements(&app.store, &app.ids).await;
+    let admin = app.client("admin").await;
+    let page = admin.get("/audit").await.text();
+    assert!(
+        page.contains(r#"<option value="entitlements">资助记录</option>"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<option value="insert">新增</option>"#),
+        "{page}"
+    );
+    let page = admin.get("/audit?entity=entitlements").await.text();
+    assert!(
+        page.contains(r#"<option value="entitlements" selected>资助记录</option>"#),
+        "{page}"
+    );
+    assert!(page.contains("新增资助记录"), "{page}");
+    assert!(
+        page.contains("金额（元）") && page.contains("625.00"),
+        "{page}"
+    );
+    for raw in [
+        "amount_fen",
+        "cause_kind",
+        "policy_code",
+        "funding_central_fen",
+    ] {
+        assert!(!page.contains(raw), "{raw}: {page}");
+    }
+    // The person page's history alike.
+    let li = format!("/persons/{}", app.ids.li);
+    let page = app.client("county").await.get(&li).await.text();
+    assert!(page.contains("新增资助记录"), "{page}");
+    for raw in ["amount_fen", "cause_kind", "funding_central_fen", "{&quot;"] {
+        assert!(!page.contains(raw), "{raw}: {page}");
+    }
 }

@@ -243,11 +243,11 @@ async fn link_row(store: &Store, l: &StoredLink) -> Result<LinkRow, PageError> {
         row_person: person_text(store, r.row_person_id).await?,
         person_id: r.person_id,
         person: person_text(store, r.person_id).await?,
-        probability: format!(
-            "{}.{:04}",
-            r.probability_ppm / 1_000_000,
-            (r.probability_ppm % 1_000_000) / 100
-        ),
+        // A percentage with one decimal, in integers: 812,345 ppm is 81.2%.
+        probability: {
+            let permille = (r.probability_ppm + 500) / 1_000;
+            format!("{}.{}%", permille / 10, permille % 10)
+        },
         why: terms,
     })
 }

@@ -135,8 +135,31 @@ fn column_label<'a>(entity: &str, c: &'a str) -> &'a str {
     }
 }
 
-/// Chinese names of the tables a person's history touches.
-fn entity_label(e: &str) -> &str {
+/// The tables the audit log names, for its filter.
+pub(crate) const ENTITIES: [&str; 19] = [
+    "persons",
+    "enrollments",
+    "bank_accounts",
+    "guardians",
+    "households",
+    "schools",
+    "regions",
+    "import_batches",
+    "batch_uploads",
+    "import_rows",
+    "entitlement_runs",
+    "entitlements",
+    "entitlement_facts",
+    "school_aid_profiles",
+    "compare_runs",
+    "compare_links",
+    "compare_exceptions",
+    "users",
+    "audit_log",
+];
+
+/// Chinese names of the tables a history touches.
+pub(crate) fn entity_label(e: &str) -> &str {
     match e {
         "persons" => "人员",
         "enrollments" => "学籍",
@@ -151,6 +174,12 @@ fn entity_label(e: &str) -> &str {
         "entitlements" => "资助记录",
         "compare_links" => "比对链接",
         "compare_exceptions" => "比对异常",
+        "compare_runs" => "比对运行",
+        "entitlement_runs" => "资助计算",
+        "entitlement_facts" => "资助计算事实",
+        "import_rows" => "导入行",
+        "school_aid_profiles" => "学校资助情况",
+        "audit_log" => "审计日志",
         other => other,
     }
 }
