@@ -29,7 +29,6 @@ pub(crate) struct AuditLine {
 struct AuditPage {
     layout: Layout,
     actor: String,
-    entity: String,
     entities: Vec<Opt>,
     actions: Vec<Opt>,
     batch: String,
@@ -124,7 +123,6 @@ pub(crate) async fn log(
     let page = AuditPage {
         layout: user.layout(&state, "审计日志", "/audit"),
         actor: given(&q.actor).unwrap_or_default(),
-        entity: given(&q.entity).unwrap_or_default(),
         // The filters name tables and actions in Chinese; the values stay
         // the stored names.
         entities: ENTITIES
