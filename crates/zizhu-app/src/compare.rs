@@ -1251,6 +1251,351 @@ fn derive_exceptions(
     out
 }
 
+/// The evidence of an exception as short Chinese sentences a county
+/// official reads (the stored JSON stays as the comparison wrote it): what
+/// the 学籍 system says, which department lists name the child and where,
+/// who the persons the comparison joined are, and the household. Names
+/// and ID numbers are masked unless `full`, exactly as the columns beside
+/// it; a birth date shows only its year unless `full`. Used by the web
+/// page and by `zizhu compare export` alike.
+pub async fn render_evidence(
+    store: &Store,
+    e: &ExceptionRecord,
+    full: bool,
+) -> Result<String, AppError> {
+    let v: serde_json::Value = match serde_json::from_str(&e.evidence) {
+        Ok(v) => v,
+        // Evidence that is not JSON is already text.
+        Err(_) => return Ok(e.evidence.clone()),
+    };
+    let mut r = Render {
+        store,
+        full,
+        schools: HashMap::new(),
+    };
+    let mut parts: Vec<String> = Vec::new();
+    match e.kind {
+        ExceptionKind::SuspectedDropout => {
+            match &v["本学期学籍"] {
+                serde_json::Value::Array(a) if !a.is_empty() => {
+                    let mut said = Vec::new();
+                    for s in a.iter().filter_map(|s| s.as_str()) {
+                        said.push(r.enrollment_text(s).await?);
+                    }
+                    parts.push(format!(
+                        "学籍系统 {} 无在读记录，只有：{}",
+                        e.term.code(),
+                        said.join("，")
+                    ));
+                }
+                _ => parts.push(format!("学籍系统 {} 无在读记录", e.term.code())),
+            }
+            if let (Some(age), Some(on)) = (v["年龄"].as_i64(), v["基准日"].as_str()) {
+                parts.push(format!("{}时 {age} 周岁", date_text(on)));
+            }
+            for p in ids(&v["关联人员"]) {
+                parts.extend(r.person_with_household(p).await?);
+            }
+        }
+        ExceptionKind::EntitledNotPaid if v["来源"] == "比对链接" => {
+            if let Some(s) = v["学生人员"].as_i64() {
+                parts.push(format!(
+                    "在读学生{}在登记中无困难身份，资助按无困难身份计算",
+                    r.person(s).await?
+                ));
+            }
+            let what = strings(&v["困难身份"]).join("、");
+            let mut who = Vec::new();
+            for p in ids(&v["记录困难身份的人员"]) {
+                who.push(r.person(p).await?);
+            }
+            if !who.is_empty() {
+                parts.push(format!("比对认定为同一人的{}记为{what}", who.join("、")));
+            }
+        }
+        ExceptionKind::EntitledNotPaid => {
+            parts.push(format!(
+                "资助计算：应享{}{} 元，状态{}",
+                v["政策"].as_str().unwrap_or(""),
+                yuan(&v["金额（分）"]),
+                v["状态"].as_str().unwrap_or("受阻")
+            ));
+            if let Some(k) = v["原因类别"].as_str() {
+                parts.push(format!("原因类别：{k}"));
+            }
+            if let Some(c) = v["原因"].as_str().filter(|c| !c.is_empty()) {
+                parts.push(format!("原因：{c}"));
+            }
+        }
+        ExceptionKind::PaidNotEntitled => {
+            parts.push(format!(
+                "资助名单曾列入{}（{} 元），最新一次资助计算已取消",
+                v["政策"].as_str().unwrap_or(""),
+                yuan(&v["金额（分）"])
+            ));
+            if let Some(c) = v["原因"].as_str().filter(|c| !c.is_empty()) {
+                parts.push(format!("取消原因：{c}"));
+            }
+            parts.push("如已发放，应核实追回".into());
+        }
+        ExceptionKind::Duplicate => {
+            if let Some(list) = v["学籍"].as_array() {
+                let mut said = Vec::new();
+                for x in list {
+                    let who = match x["人员"].as_i64() {
+                        Some(p) => r.person(p).await?,
+                        None => String::new(),
+                    };
+                    let school = match x["学校标识码"].as_str() {
+                        Some(c) => r.school(c).await?,
+                        None => "学校不详".into(),
+                    };
+                    said.push(format!(
+                        "{who}在{school}{}（{}）",
+                        x["年级"].as_str().unwrap_or(""),
+                        x["学籍状态"].as_str().unwrap_or("")
+                    ));
+                }
+                parts.push(format!(
+                    "比对认定为同一人，{} 有 {} 条学籍：{}",
+                    e.term.code(),
+                    list.len(),
+                    said.join("；")
+                ));
+            } else {
+                let mut who = Vec::new();
+                for p in ids(&v["人员"]) {
+                    who.push(r.person(p).await?);
+                }
+                parts.push(format!(
+                    "比对认定为同一人的{}各有一条可发放的同一政策资助记录",
+                    who.join("、")
+                ));
+            }
+        }
+        ExceptionKind::OutOfCountyMissing => {
+            let missing = strings(&v["缺少"]);
+            parts.push(format!(
+                "学籍登记为县外就读，缺少{}",
+                if missing.is_empty() {
+                    "接收学校信息".to_string()
+                } else {
+                    missing.join("、")
+                }
+            ));
+            parts.push(
+                if v["有效银行账户"].as_bool() == Some(true) {
+                    "有有效银行账户"
+                } else {
+                    "无有效银行账户，资助无法发放"
+                }
+                .into(),
+            );
+        }
+    }
+    parts.extend(lists_text(&v["名单"]));
+    Ok(parts.join("；"))
+}
+
+/// Lookups the rendering of one exception's evidence shares.
+struct Render<'a> {
+    store: &'a Store,
+    full: bool,
+    schools: HashMap<String, String>,
+}
+
+impl Render<'_> {
+    /// `张*（2010年生，身份证号 430…）`, masked unless full.
+    async fn person(&mut self, id: i64) -> Result<String, AppError> {
+        let Some(p) = self.store.get_person(id).await? else {
+            return Ok("（人员已删除）".into());
+        };
+        Ok(self.person_of(&p))
+    }
+
+    fn person_of(&self, p: &Person) -> String {
+        let name = p.record.name.original();
+        let name = if self.full {
+            name.to_string()
+        } else {
+            mask_name(name)
+        };
+        let mut facts = Vec::new();
+        if let Some(b) = p.record.birth_date {
+            facts.push(if self.full {
+                format!("出生于{b}")
+            } else {
+                format!("出生于{}年", b.year())
+            });
+        }
+        facts.push(match &p.record.id_number {
+            Some(i) if self.full => format!("身份证号 {}", i.as_str()),
+            Some(i) => format!("身份证号 {}", mask_id(i.as_str())),
+            None => "无身份证号".into(),
+        });
+        format!("{name}（{}）", facts.join("，"))
+    }
+
+    /// The person and, when they have one, their household: village,
+    /// 建档立卡 status and head.
+    async fn person_with_household(&mut self, id: i64) -> Result<Vec<String>, AppError> {
+        let Some(p) = self.store.get_person(id).await? else {
+            return Ok(Vec::new());
+        };
+        let mut out = vec![format!("登记人员：{}", self.person_of(&p))];
+        let Some(h) = p.household_id else {
+            return Ok(out);
+        };
+        let Some(h) = self.store.get_household(h).await? else {
+            return Ok(out);
+        };
+        let names = self
+            .store
+            .region_names(&[h.record.region_code.as_str()])
+            .await?;
+        let village = names
+            .get(h.record.region_code.as_str())
+            .cloned()
+            .unwrap_or_else(|| format!("区划 {}", h.record.region_code.as_str()));
+        let mut said = format!("户籍在{village}");
+        let status = h.record.poverty_status;
+        if status != PovertyStatus::NotRegistered {
+            said.push_str(&format!("，建档立卡户（{}", status.label()));
+            if let Some(y) = h.record.lifted_year {
+                said.push_str(&format!("，{y}年脱贫"));
+            }
+            said.push('）');
+        }
+        let mut flags = Vec::new();
+        if h.record.dibao {
+            flags.push("低保户");
+        }
+        if h.record.tekun {
+            flags.push("特困供养户");
+        }
+        if !flags.is_empty() {
+            said.push_str(&format!("，{}", flags.join("、")));
+        }
+        if let Some(head) = &h.record.head_id_number {
+            match self.store.get_person_by_id_number(head).await? {
+                Some(hp) if hp.id == p.id => said.push_str("，本人为户主"),
+                Some(hp) => {
+                    let n = hp.record.name.original();
+                    said.push_str(&format!(
+                        "，户主{}",
+                        if self.full {
+                            n.to_string()
+                        } else {
+                            mask_name(n)
+                        }
+                    ));
+                }
+                None => {}
+            }
+        }
+        out.push(said);
+        Ok(out)
+    }
+
+    /// A school's name by code (the code when the school is unknown).
+    async fn school(&mut self, code: &str) -> Result<String, AppError> {
+        if let Some(n) = self.schools.get(code) {
+            return Ok(n.clone());
+        }
+        let name = match zizhu_core::SchoolCode::parse(code) {
+            Ok(c) => self
+                .store
+                .get_school(&c)
+                .await?
+                .map(|s| s.record.name)
+                .unwrap_or_else(|| format!("学校 {code}")),
+            Err(_) => format!("学校 {code}"),
+        };
+        self.schools.insert(code.to_string(), name.clone());
+        Ok(name)
+    }
+
+    /// `4312345678 三年级 学籍状态：休学` as the comparison wrote it, with
+    /// the school named.
+    async fn enrollment_text(&mut self, s: &str) -> Result<String, AppError> {
+        let (code, rest) = s.split_once(' ').unwrap_or(("", s));
+        if code.is_empty() {
+            return Ok(rest.trim().to_string());
+        }
+        Ok(format!("{}{}", self.school(code).await?, rest.trim()))
+    }
+}
+
+/// Person ids of a JSON array.
+fn ids(v: &serde_json::Value) -> Vec<i64> {
+    v.as_array()
+        .map(|a| a.iter().filter_map(serde_json::Value::as_i64).collect())
+        .unwrap_or_default()
+}
+
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Fen as 元 with two decimals.
+fn yuan(v: &serde_json::Value) -> String {
+    v.as_i64()
+        .map(|f| zizhu_core::Fen(f).fmt_yuan())
+        .unwrap_or_else(|| "—".into())
+}
+
+/// `2018-09-01` as `2018年9月1日`.
+fn date_text(s: &str) -> String {
+    let p: Vec<&str> = s.split('-').collect();
+    match p.as_slice() {
+        [y, m, d] => format!(
+            "{y}年{}月{}日",
+            m.trim_start_matches('0'),
+            d.trim_start_matches('0')
+        ),
+        _ => s.to_string(),
+    }
+}
+
+/// `见于适龄儿童户籍名单（文件 a.xlsx 第 12 行）`: the list rows that name
+/// the child, grouped by list.
+fn lists_text(v: &serde_json::Value) -> Option<String> {
+    let rows = v.as_array()?;
+    if rows.is_empty() {
+        return None;
+    }
+    let mut by_list: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
+    for r in rows {
+        by_list
+            .entry((
+                r["名单"].as_str().unwrap_or("").to_string(),
+                r["文件"].as_str().unwrap_or("").to_string(),
+            ))
+            .or_default()
+            .push(r["行"].as_i64().unwrap_or(0));
+    }
+    let said: Vec<String> = by_list
+        .into_iter()
+        .map(|((kind, file), mut rows)| {
+            rows.sort_unstable();
+            rows.dedup();
+            let rows: Vec<String> = rows.iter().map(|r| format!("第 {r} 行")).collect();
+            if kind.is_empty() {
+                format!("{file} {}", rows.join("、"))
+            } else {
+                format!("{kind}（{file} {}）", rows.join("、"))
+            }
+        })
+        .collect();
+    Some(format!("见于{}", said.join("、")))
+}
+
 /// A reviewer's decision on a link within their scope: accept (人工确认)
 /// or reject (已否决), audited with the actor and the reason. The
 /// exception lists follow at the next `compare_term`.
@@ -1294,6 +1639,9 @@ pub struct ExceptionLine {
     pub name: String,
     /// 身份证号 (masked unless full), empty when unknown.
     pub id_number: String,
+    /// 依据: the evidence as sentences ([`render_evidence`]), masked
+    /// unless full.
+    pub evidence: String,
 }
 
 /// The open exceptions of a term within the scope, with names and ID
@@ -1336,10 +1684,12 @@ pub async fn exception_lines(
                     }
                 })
                 .unwrap_or_default();
+            let evidence = render_evidence(store, &e.record, full).await?;
             out.push(ExceptionLine {
                 exception: e,
                 name,
                 id_number,
+                evidence,
             });
         }
     }

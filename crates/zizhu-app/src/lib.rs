@@ -26,8 +26,8 @@ mod snapshot;
 
 pub use compare::{
     CompareOptions, CompareReport, CompareWrites, ExceptionLine, ListSummary, POPULATION_LIST,
-    POVERTY_LIST, Thresholds, compare_term, exception_lines, reference_date, review_link,
-    review_queue,
+    POVERTY_LIST, Thresholds, compare_term, exception_lines, reference_date, render_evidence,
+    review_link, review_queue,
 };
 pub use dashboard::{CoverageGap, CoverageGroup, CoverageReport, coverage, summary};
 pub use entitle::{

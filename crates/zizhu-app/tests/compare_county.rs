@@ -426,5 +426,218 @@ async fn compare_on_a_generated_county() {
         .unwrap_or_else(|| panic!("重复享受 for the child enrolled twice: {dup:?}"));
     assert!(d.summary.contains("2 条学籍"), "{}", d.summary);
     assert!(fourth.writes.exceptions_added >= 2, "{fourth}");
+
+    // 8. 不应享而享: a student with a payable entitlement transfers out;
+    // the next computation revokes it and the comparison lists it.
+    let payable = store
+        .entitlements(&term(), &Scope::All, 0, 100_000)
+        .await
+        .expect("资助记录")
+        .into_iter()
+        .find(|e| {
+            e.record.status == zizhu_store::EntitlementStatus::Payable
+                && e.record.person_id != away.record.person_id
+                && e.record.person_id != confirmed.record.person_id
+        })
+        .expect("a payable entitlement");
+    let moved = reg
+        .enrollments
+        .iter()
+        .find(|e| e.record.person_id == payable.record.person_id)
+        .expect("the entitled student's enrollment")
+        .clone();
+    let mut tx = store
+        .begin_write(zizhu_store::AuditContext {
+            actor: "测试".into(),
+            reason: "模拟转学".into(),
+            batch_id: None,
+        })
+        .await
+        .expect("写事务");
+    let mut out = moved.record.clone();
+    out.status = zizhu_store::EnrollmentStatus::TransferredOut;
+    tx.upsert_enrollment(&out, None).await.expect("学籍");
+    tx.commit().await.expect("提交");
+    zizhu_app::entitle_term(
+        &store,
+        term(),
+        &zizhu_policy::PolicySet::hunan_2018(),
+        &zizhu_app::EntitleOptions {
+            dry_run: false,
+            actor: "测试".into(),
+        },
+    )
+    .await
+    .expect("重新计算资助");
+    let fifth = compare_term(&store, term(), &opts)
+        .await
+        .expect("第五次比对");
+
+    // 9. The evidence of each of the five kinds as a county official reads
+    // it: Chinese sentences, no JSON, personal data masked unless full.
+    let of_kind = |kind: ExceptionKind| {
+        fifth
+            .found
+            .iter()
+            .filter(|e| e.kind == kind)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let render = |e: zizhu_store::ExceptionRecord, full: bool| {
+        let store = &store;
+        async move {
+            zizhu_app::render_evidence(store, &e, full)
+                .await
+                .expect("依据")
+        }
+    };
+    let plain = |t: &str| {
+        assert!(
+            !t.contains('{') && !t.contains('[') && !t.contains('"'),
+            "no JSON: {t}"
+        );
+        assert!(!t.is_empty());
+    };
+    let id_of = |p: i64| {
+        let reg = &reg;
+        reg.persons
+            .iter()
+            .find(|x| x.id == p)
+            .and_then(|x| x.record.id_number.as_ref().map(|i| i.as_str().to_string()))
+    };
+
+    // 疑似失学辍学: the 学籍 system, the age, the lists and rows, the
+    // person with birth year and household.
+    let dropouts = of_kind(ExceptionKind::SuspectedDropout);
+    let with_id = dropouts
+        .iter()
+        .find(|e| e.person_id.and_then(id_of).is_some() && e.evidence.contains("户籍名单"))
+        .expect("a suspected dropout with an ID number on the population list")
+        .clone();
+    let t = render(with_id.clone(), false).await;
+    plain(&t);
+    assert!(t.contains("学籍系统 2018秋 无在读记录"), "{t}");
+    assert!(
+        t.contains("；2018年8月31日时 ") && t.contains(" 周岁；"),
+        "{t}"
+    );
+    assert!(
+        t.contains("；见于") && t.contains("适龄儿童户籍名单（"),
+        "{t}"
+    );
+    assert!(t.contains(" 第 ") && t.contains(" 行"), "{t}");
+    let full_id = id_of(with_id.person_id.unwrap()).unwrap();
+    let birth_year = &full_id[6..10];
+    assert!(t.contains(&format!("出生于{birth_year}年")), "{t}");
+    assert!(!t.contains(&full_id), "masked: {t}");
+    assert!(
+        t.contains(&zizhu_core::mask::mask_id(&full_id)),
+        "the ID number as the column shows it: {t}"
+    );
+    let t = render(with_id.clone(), true).await;
+    assert!(t.contains(&full_id), "full: {t}");
+    // A child of a 建档立卡 household: the village and the head.
+    let in_household = {
+        let mut found = None;
+        for e in &dropouts {
+            let t = render(e.clone(), false).await;
+            if t.contains("建档立卡户（") {
+                found = Some(t);
+                break;
+            }
+        }
+        found.expect("a suspected dropout of a registered household")
+    };
+    assert!(in_household.contains("户籍在"), "{in_household}");
+    assert!(
+        in_household.contains("，户主") || in_household.contains("本人为户主"),
+        "{in_household}"
+    );
+
+    // 应享未享: the computation's blocked entitlement, in 元 with its cause.
+    let gaps = of_kind(ExceptionKind::EntitledNotPaid);
+    let blocked = gaps
+        .iter()
+        .find(|e| e.evidence.contains("资助计算"))
+        .expect("a blocked entitlement")
+        .clone();
+    let t = render(blocked, false).await;
+    plain(&t);
+    assert!(t.starts_with("资助计算：应享"), "{t}");
+    assert!(
+        t.contains(" 元，状态受阻") && t.contains("原因类别："),
+        "{t}"
+    );
+    assert!(
+        t.contains(".00 元") || t.contains(".50 元"),
+        "money in 元 with two decimals: {t}"
+    );
+
+    // 不应享而享: the revoked entitlement of the student who transferred.
+    let revoked = of_kind(ExceptionKind::PaidNotEntitled)
+        .into_iter()
+        .find(|e| e.person_id == Some(payable.record.person_id))
+        .expect("不应享而享 for the transferred student");
+    let t = render(revoked, false).await;
+    plain(&t);
+    assert!(
+        t.contains(&format!(
+            "资助名单曾列入{}（{} 元），最新一次资助计算已取消",
+            payable.record.policy_name,
+            payable.record.amount.fmt_yuan()
+        )),
+        "{t}"
+    );
+
+    // 重复享受: both enrollments, with the school's name.
+    let dup = of_kind(ExceptionKind::Duplicate)
+        .into_iter()
+        .find(|e| e.key == d.key)
+        .expect("重复学籍 still found");
+    let t = render(dup, false).await;
+    plain(&t);
+    assert!(t.contains("比对认定为同一人，2018秋 有 2 条学籍："), "{t}");
+    let school = store
+        .get_school(twin_school.record.school_code.as_ref().unwrap())
+        .await
+        .expect("学校")
+        .expect("the school exists");
+    assert!(t.contains(&school.record.name), "{t}");
+    assert!(
+        !t.contains(twin_school.record.school_code.as_ref().unwrap().as_str()),
+        "{t}"
+    );
+
+    // 县外就读信息缺失: what is missing and whether money can reach them.
+    let m = of_kind(ExceptionKind::OutOfCountyMissing)
+        .into_iter()
+        .find(|e| e.person_id == Some(away.record.person_id))
+        .expect("县外就读信息缺失 still found");
+    let t = render(m, false).await;
+    plain(&t);
+    assert!(
+        t.starts_with("学籍登记为县外就读，缺少就读学校标识码、就读地点；"),
+        "{t}"
+    );
+    assert!(t.contains("有效银行账户"), "{t}");
+
+    // The export's 依据 column is the same text.
+    let lines = exception_lines(
+        &store,
+        term(),
+        &Scope::All,
+        Some(ExceptionKind::OutOfCountyMissing),
+        false,
+    )
+    .await
+    .expect("异常名单");
+    let line = lines
+        .iter()
+        .find(|l| l.exception.record.person_id == Some(away.record.person_id))
+        .expect("the stored exception");
+    assert_eq!(
+        line.evidence,
+        render(line.exception.record.clone(), false).await
+    );
     store.close().await;
 }

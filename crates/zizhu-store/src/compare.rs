@@ -28,7 +28,7 @@ use crate::records::{Enrollment, Household, Person, School, Upserted, vocabulary
 use crate::schema::{self, Col, Ddl, TableDef};
 use crate::store::Store;
 use crate::write::{WriteTx, select_all};
-use sea_query::{ColumnDef, Expr, ExprTrait, ForeignKey, Index, Order, Query, Table};
+use sea_query::{ColumnDef, Expr, ExprTrait, ForeignKey, Func, Index, Order, Query, Table};
 use zizhu_core::Term;
 
 const fn col(name: &'static str, kind: Kind) -> Col {
@@ -918,6 +918,27 @@ impl Store {
             .read_snapshots(&COMPARE_LINKS, &q, "查询比对链接")
             .await?;
         rows.first().map(link_from).transpose()
+    }
+
+    /// How many open exceptions of one kind a term has within the scope:
+    /// the count `compare_exceptions` would list, for the dashboard. The
+    /// read is a range of the `(term, kind, id)` index, so it costs the
+    /// exceptions of that kind, never the registry.
+    pub async fn count_compare_exceptions(
+        &self,
+        term: &Term,
+        scope: &Scope,
+        kind: ExceptionKind,
+    ) -> Result<i64, StoreError> {
+        scope.check()?;
+        let mut q = Query::select();
+        q.expr_as(Func::count(Expr::col("id")), "n")
+            .from(COMPARE_EXCEPTIONS.name)
+            .and_where(Expr::col("term").eq(term.code()))
+            .and_where(Expr::col("kind").eq(kind.label()))
+            .and_where(Expr::col("status").eq(ExceptionStatus::Open.label()))
+            .and_where_option(scope_condition(scope));
+        self.count(&q, "统计比对异常").await
     }
 
     /// A term's exceptions within the scope, in id order: at most `limit`

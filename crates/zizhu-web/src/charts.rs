@@ -216,6 +216,88 @@ pub(crate) fn hbars(title: &str, items: &[(String, i64)], limit: usize) -> Strin
     svg
 }
 
+/// A grouped horizontal bar chart for categories with long names
+/// (policies): one row of bars per category in the given order, one bar
+/// per series, the whole name on the left, the legend under the title.
+pub(crate) fn hbars_grouped(title: &str, categories: &[String], series: &[Series<'_>]) -> String {
+    let width: i64 = 640;
+    let bar: i64 = 13;
+    let k = i64::try_from(series.len()).unwrap_or(1).max(1);
+    let band = k * bar + 10;
+    let (label_w, top, right) = (260_i64, 44_i64, 56_i64);
+    let n = i64::try_from(categories.len()).unwrap_or(0);
+    let height = top + n.max(1) * band + 8;
+    let plot_w = width - label_w - right;
+    let max = series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{t}" class="chart"><title>{t}</title><text x="4" y="18" class="chart-title">{t}</text>"#,
+        t = esc(title)
+    );
+    let mut lx = 4_i64;
+    for (i, s) in series.iter().enumerate() {
+        let _ = write!(
+            svg,
+            r#"<rect x="{lx}" y="26" width="10" height="10" fill="{c}"/><text x="{tx}" y="35" class="chart-legend">{n}</text>"#,
+            c = COLOURS[i % COLOURS.len()],
+            tx = lx + 14,
+            n = esc(s.name)
+        );
+        lx += 30 + 13 * i64::try_from(s.name.chars().count()).unwrap_or(0);
+    }
+    if categories.is_empty() {
+        let _ = write!(
+            svg,
+            r#"<text x="4" y="{y}" class="chart-label">暂无数据</text>"#,
+            y = top + 14
+        );
+    }
+    for (ci, cat) in categories.iter().enumerate() {
+        let y0 = top + i64::try_from(ci).unwrap_or(0) * band;
+        // 20 characters fit the label column at 12 px; longer names are
+        // cut and whole in the tooltip.
+        let shown: String = if cat.chars().count() > 20 {
+            cat.chars().take(19).chain(std::iter::once('…')).collect()
+        } else {
+            cat.clone()
+        };
+        let _ = write!(
+            svg,
+            r#"<text x="{lx}" y="{ty}" text-anchor="end" class="chart-label">{label}</text>"#,
+            lx = label_w - 6,
+            ty = y0 + band / 2 + 4,
+            label = esc(&shown)
+        );
+        for (si, s) in series.iter().enumerate() {
+            let v = s.values.get(ci).copied().unwrap_or(0);
+            let w = scale(v, max, plot_w);
+            let y = y0 + 5 + i64::try_from(si).unwrap_or(0) * bar;
+            let _ = write!(
+                svg,
+                r#"<rect x="{label_w}" y="{y}" width="{w}" height="{h}" fill="{c}"><title>{full}·{name}：{v}</title></rect><text x="{vx}" y="{ty}" class="chart-value">{v}</text>"#,
+                h = bar - 2,
+                c = COLOURS[si % COLOURS.len()],
+                full = esc(cat),
+                name = esc(s.name),
+                vx = label_w + w + 4,
+                ty = y + bar - 3
+            );
+        }
+    }
+    let _ = write!(
+        svg,
+        r##"<line x1="{label_w}" y1="{top}" x2="{label_w}" y2="{y2}" stroke="#555"/></svg>"##,
+        y2 = height - 8
+    );
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +332,15 @@ mod tests {
         assert!(svg.contains("&lt;script&gt;"));
         assert!(svg.contains("a&amp;b"));
         let h = hbars("t", &[("<b>".to_owned(), 1)], 5);
+        assert!(h.contains("&lt;b&gt;") && !h.contains("<b>"));
+        let h = hbars_grouped(
+            "t",
+            &["<b>".to_owned()],
+            &[Series {
+                name: "x",
+                values: vec![1],
+            }],
+        );
         assert!(h.contains("&lt;b&gt;") && !h.contains("<b>"));
     }
 

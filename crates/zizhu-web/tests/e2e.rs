@@ -65,6 +65,7 @@ struct Session {
     _data: tempfile::TempDir,
     _profile: tempfile::TempDir,
     ids: Ids,
+    store: zizhu_store::Store,
 }
 
 async fn start() -> Session {
@@ -74,7 +75,7 @@ async fn start() -> Session {
     let ids = seed(&store, data.path()).await;
     add_accounts(&store).await;
     let state = AppState::with_config(
-        store,
+        store.clone(),
         WebConfig {
             data_dir: data.path().join("files"),
             ..WebConfig::default()
@@ -123,6 +124,7 @@ async fn start() -> Session {
         _data: data,
         _profile: profile,
         ids,
+        store,
     }
 }
 
@@ -464,5 +466,50 @@ async fn administrator_reads_the_audit_log_and_manages_accounts() {
     let log = wait_text(&page, "审计日志").await;
     assert!(full_ids(&log).is_empty(), "the audit log masks ID numbers");
     shot(&page, "22-audit-log").await;
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn county_user_reads_an_exceptions_evidence_and_decides_a_link() {
+    let s = start().await;
+    seed_comparison(&s.store, &s.ids).await;
+    let page = s.page("/login").await;
+    type_into(&page, "input[name=username]", "county").await;
+    type_into(&page, "input[name=password]", PASSWORD).await;
+    click(&page, "form button[type=submit]").await;
+    let home = wait_text(&page, "关键数据").await;
+    assert_eq!(figure(&home, "疑似失学辍学（比对）"), 1);
+
+    // 比对异常: open the first exception's 依据.
+    s.goto(&page, "/compare").await;
+    wait_text(&page, "比对异常名单").await;
+    click(&page, "details.evidence summary").await;
+    let evidence: String = page
+        .evaluate("document.querySelector('details.evidence[open]').innerText")
+        .await
+        .unwrap()
+        .into_value()
+        .unwrap();
+    assert!(!evidence.contains('{'), "{evidence}");
+    assert!(evidence.contains("学籍系统"), "{evidence}");
+    assert!(evidence.contains("第 5 行"), "{evidence}");
+    shot(&page, "23-compare-evidence").await;
+
+    // The review queue: reject one link with a reason; the queue shrinks.
+    s.goto(&page, "/compare/review").await;
+    let queue = wait_text(&page, "比对复核队列").await;
+    let before = queue.matches("name=\"reason\"").count();
+    assert_eq!(before, 2, "{queue}");
+    shot(&page, "24-compare-review").await;
+    type_into(
+        &page,
+        "tbody tr form input[name=reason]",
+        "出生日期不符，不是同一人",
+    )
+    .await;
+    click(&page, "tbody tr form button[value=reject]").await;
+    let after = wait_text(&page, "共 <strong>1</strong> 条待复核").await;
+    assert_eq!(after.matches("name=\"reason\"").count(), before - 1);
+    shot(&page, "25-compare-review-decided").await;
     s.finish().await;
 }

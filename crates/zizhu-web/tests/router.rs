@@ -1098,7 +1098,7 @@ async fn the_person_page_shows_entitlements_with_their_trace_within_the_area() {
         let body = app.client(user).await.get(&li).await.text();
         assert!(body.contains("资助记录"), "{user}");
         assert!(
-            body.contains("P01「义务教育家庭经济困难学生生活补助」"),
+            body.contains(r#"<td title="政策代码 P01">义务教育家庭经济困难学生生活补助</td>"#),
             "{user}"
         );
         assert!(body.contains("625.00") && body.contains("可发放"), "{user}");
@@ -1433,103 +1433,10 @@ fn e2e_requested_without_the_feature_fails() {
     }
 }
 
-/// Seeds the comparison ledger of the test county: a 待复核 link and an
-/// exception in each township. Returns (link in A, link in B).
+/// Seeds the comparison ledger of the test county (see
+/// `common::seed_comparison`). Returns (link in A, link in B).
 async fn seed_compare(app: &TestApp) -> (i64, i64) {
-    use zizhu_store::{
-        AuditContext, CompareRunCounts, ExceptionKind, ExceptionRecord, LinkRecord, LinkStatus,
-        NewCompareRun, Placement,
-    };
-    let term = zizhu_core::Term::parse(TERM).unwrap();
-    let place = |school: Option<&str>, town: &str, class: Option<&str>| Placement {
-        school_code: school.map(str::to_owned),
-        township_code: Some(town.to_owned()),
-        class_name: class.map(str::to_owned),
-    };
-    let link = |row_no: i64, person: i64, p: Placement| LinkRecord {
-        term,
-        batch_id: app.ids.batch_county,
-        list_kind: "适龄儿童户籍名单".into(),
-        file_name: "公安卫健-0至17岁人口名册.xlsx".into(),
-        row_no,
-        row_person_id: app.ids.qian,
-        person_id: person,
-        probability_ppm: 812_345,
-        status: LinkStatus::NeedsReview,
-        explanation: r#"{"各项比较":[{"字段":"姓名","等级":"同音","权重":6.5}]}"#.into(),
-        placement: p,
-    };
-    let mut tx = app
-        .store
-        .begin_write(AuditContext {
-            actor: "比对".into(),
-            reason: "测试比对".into(),
-            batch_id: None,
-        })
-        .await
-        .unwrap();
-    let run = tx
-        .record_compare_run(&NewCompareRun {
-            term,
-            started_at: zizhu_store::now_utc(),
-            auto_threshold_ppm: 990_000,
-            review_threshold_ppm: 500_000,
-            counts: CompareRunCounts::default(),
-            summary: "测试".into(),
-        })
-        .await
-        .unwrap();
-    let a = tx
-        .put_compare_link(
-            run,
-            &link(
-                5,
-                app.ids.li,
-                place(Some(SCHOOL_A1), TOWN_A, Some("3（1）班")),
-            ),
-        )
-        .await
-        .unwrap()
-        .id;
-    let b = tx
-        .put_compare_link(
-            run,
-            &link(6, app.ids.zhao, place(Some(SCHOOL_B1), TOWN_B, None)),
-        )
-        .await
-        .unwrap()
-        .id;
-    for (kind, person, summary, p) in [
-        (
-            ExceptionKind::SuspectedDropout,
-            app.ids.qian,
-            "8 周岁（2018-08-31 时），在户籍或建档立卡名单中，2018秋 无学籍",
-            place(None, TOWN_A, None),
-        ),
-        (
-            ExceptionKind::OutOfCountyMissing,
-            app.ids.zhao,
-            "县外就读，缺少接收学校信息：就读学校标识码",
-            place(Some(SCHOOL_B1), TOWN_B, None),
-        ),
-    ] {
-        tx.put_compare_exception(
-            run,
-            &ExceptionRecord {
-                term,
-                kind,
-                key: format!("人员:{person}"),
-                person_id: Some(person),
-                summary: summary.into(),
-                evidence: r#"{"名单":[{"文件":"公安卫健-0至17岁人口名册.xlsx","行":5}]}"#.into(),
-                placement: p,
-            },
-        )
-        .await
-        .unwrap();
-    }
-    tx.commit().await.unwrap();
-    (a, b)
+    seed_comparison(&app.store, &app.ids).await
 }
 
 #[tokio::test]
@@ -1656,4 +1563,197 @@ async fn compare_pages_are_scoped_masked_and_role_checked() {
         !queue.contains(&format!("/compare/links/{link_a}")),
         "{queue}"
     );
+}
+
+/// The dashboard's 疑似失学辍学 figure is the comparison's count for the
+/// user's area — the number `/compare` lists for that kind — and links
+/// there; cleared exceptions and other terms do not count, and a role
+/// without the exception lists does not see it.
+#[tokio::test]
+async fn the_dashboard_counts_suspected_dropouts_of_the_users_area() {
+    use zizhu_store::{AuditContext, ExceptionKind, ExceptionRecord, Placement};
+    let app = app().await;
+    seed_compare(&app).await;
+    let term = zizhu_core::Term::parse(TERM).unwrap();
+    let run = app
+        .store
+        .compare_runs(&term, 1)
+        .await
+        .unwrap()
+        .first()
+        .unwrap()
+        .id;
+    let dropout = |person: i64, school: &str, town: &str, class: &str, term| ExceptionRecord {
+        term,
+        kind: ExceptionKind::SuspectedDropout,
+        key: format!("人员:{person}"),
+        person_id: Some(person),
+        summary: "10 周岁，学籍非在读".into(),
+        evidence: r#"{"本学期学籍":"无","关联人员":[]}"#.into(),
+        placement: Placement {
+            school_code: Some(school.to_owned()),
+            township_code: Some(town.to_owned()),
+            class_name: Some(class.to_owned()),
+        },
+    };
+    let mut tx = app
+        .store
+        .begin_write(AuditContext {
+            actor: "比对".into(),
+            reason: "测试比对".into(),
+            batch_id: None,
+        })
+        .await
+        .unwrap();
+    tx.put_compare_exception(
+        run,
+        &dropout(app.ids.wang, SCHOOL_A1, TOWN_A, "3（2）班", term),
+    )
+    .await
+    .unwrap();
+    tx.put_compare_exception(run, &dropout(app.ids.zhao, SCHOOL_B1, TOWN_B, "1班", term))
+        .await
+        .unwrap();
+    // Cleared by a later run, and another term's: neither counts.
+    let cleared = tx
+        .put_compare_exception(
+            run,
+            &dropout(app.ids.zhang, SCHOOL_A2, TOWN_A, "初一（1）班", term),
+        )
+        .await
+        .unwrap()
+        .id;
+    tx.clear_compare_exception(run, cleared).await.unwrap();
+    tx.put_compare_exception(
+        run,
+        &dropout(
+            app.ids.li,
+            SCHOOL_A1,
+            TOWN_A,
+            "3（1）班",
+            zizhu_core::Term::parse("2019春").unwrap(),
+        ),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let figure = |body: &str, label: &str| -> Option<(String, String)> {
+        let at = body.find(&format!("<span class=\"label\">{label}</span>"))?;
+        let start = body[..at].rfind("class=\"num\">").unwrap() + "class=\"num\">".len();
+        let value = body[start..start + body[start..].find('<').unwrap()].to_owned();
+        let a = body[..at].rfind("<a ").unwrap();
+        // The template escapes `&` in the attribute.
+        let href = body[a..at]
+            .split('"')
+            .nth(3)
+            .unwrap()
+            .replace("&#38;", "&")
+            .replace("&amp;", "&");
+        Some((value, href))
+    };
+    let label = "疑似失学辍学（比对）";
+    // county: 钱五 (township A, no school), 王小明 (A1), 赵四 (B1).
+    for (user, expected) in [
+        ("county", "3"),
+        ("leader", "3"),
+        ("town_a", "2"),
+        ("school_a", "1"),
+        ("teacher_a", "0"),
+        ("school_b", "1"),
+    ] {
+        let c = app.client(user).await;
+        let body = c.get("/").await.text();
+        let (value, href) =
+            figure(&body, label).unwrap_or_else(|| panic!("{user} sees the figure: {body}"));
+        assert_eq!(value, expected, "{user}");
+        assert!(href.starts_with("/compare?"), "{user}: {href}");
+        // The link lists exactly that many.
+        let list = c.get(&href).await.text();
+        let rows = list.matches("\">疑似失学辍学</td>").count();
+        assert_eq!(rows.to_string(), expected, "{user}: {href}: {list}");
+        assert!(
+            !list.contains("\">县外就读信息缺失</td>"),
+            "{user}: the link is filtered to the kind: {href}"
+        );
+    }
+    let body = app.client("fund").await.get("/").await.text();
+    assert!(figure(&body, label).is_none(), "the foundation: {body}");
+}
+
+/// The 依据 of an exception reads as Chinese sentences, masked like the
+/// columns beside it: no JSON reaches the page.
+#[tokio::test]
+async fn exception_evidence_is_chinese_text_without_json() {
+    let app = app().await;
+    seed_compare(&app).await;
+    let page = app.client("county").await.get("/compare").await.text();
+    let cells: Vec<&str> = page
+        .split("<summary>查看</summary>")
+        .skip(1)
+        .map(|s| &s[..s.find("</details>").unwrap()])
+        .collect();
+    assert_eq!(cells.len(), 2, "{page}");
+    for c in &cells {
+        assert!(!c.contains('{') && !c.contains("&quot;"), "{c}");
+        assert!(c.contains("公安卫健-0至17岁人口名册.xlsx 第 5 行"), "{c}");
+    }
+    assert!(
+        cells
+            .iter()
+            .any(|c| c.contains("学籍系统 2018秋 无在读记录")),
+        "{cells:?}"
+    );
+    assert!(full_ids(&page).is_empty(), "{page}");
+    // The review queue gives the match probability as a percentage.
+    let queue = app
+        .client("county")
+        .await
+        .get("/compare/review")
+        .await
+        .text();
+    assert!(queue.contains("81.2%"), "{queue}");
+}
+
+/// The audit log's filters name tables and actions in Chinese, and a
+/// history names an entitlement's columns in Chinese with money in 元.
+#[tokio::test]
+async fn the_audit_log_speaks_chinese() {
+    let app = app().await;
+    seed_entitlements(&app.store, &app.ids).await;
+    let admin = app.client("admin").await;
+    let page = admin.get("/audit").await.text();
+    assert!(
+        page.contains(r#"<option value="entitlements">资助记录</option>"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<option value="insert">新增</option>"#),
+        "{page}"
+    );
+    let page = admin.get("/audit?entity=entitlements").await.text();
+    assert!(
+        page.contains(r#"<option value="entitlements" selected>资助记录</option>"#),
+        "{page}"
+    );
+    assert!(page.contains("新增资助记录"), "{page}");
+    assert!(
+        page.contains("金额（元）") && page.contains("625.00"),
+        "{page}"
+    );
+    for raw in [
+        "amount_fen",
+        "cause_kind",
+        "policy_code",
+        "funding_central_fen",
+    ] {
+        assert!(!page.contains(raw), "{raw}: {page}");
+    }
+    // The person page's history alike.
+    let li = format!("/persons/{}", app.ids.li);
+    let page = app.client("county").await.get(&li).await.text();
+    assert!(page.contains("新增资助记录"), "{page}");
+    for raw in ["amount_fen", "cause_kind", "funding_central_fen", "{&quot;"] {
+        assert!(!page.contains(raw), "{raw}: {page}");
+    }
 }

@@ -240,7 +240,7 @@ async fn export(
                     e.placement.school_code.clone().unwrap_or_default(),
                     e.placement.class_name.clone().unwrap_or_default(),
                     e.summary.clone(),
-                    e.evidence.clone(),
+                    l.evidence.clone(),
                     l.exception.run_id.to_string(),
                 ]
             })

@@ -357,6 +357,30 @@ pub async fn compare_ledger_is_audited_idempotent_and_scoped(store: Store) {
     assert_eq!(seen(Scope::Township("431126100".into())).await, 1);
     assert_eq!(seen(Scope::Township("431126200".into())).await, 0);
     assert_eq!(seen(Scope::School(school_code(1).as_str().into())).await, 0);
+    // The dashboard's count agrees with the list in every scope.
+    for scope in [
+        Scope::All,
+        Scope::Township("431126100".into()),
+        Scope::Township("431126200".into()),
+        Scope::School(school_code(1).as_str().into()),
+    ] {
+        let n = store
+            .count_compare_exceptions(&t, &scope, ExceptionKind::SuspectedDropout)
+            .await
+            .expect("计数");
+        assert_eq!(
+            usize::try_from(n).expect("非负"),
+            seen(scope.clone()).await,
+            "{scope:?}"
+        );
+    }
+    assert_eq!(
+        store
+            .count_compare_exceptions(&t, &Scope::All, ExceptionKind::SuspectedDropout)
+            .await
+            .expect("计数"),
+        1
+    );
 
     // The linker's ledger never touched the registry.
     assert_eq!(

@@ -11,7 +11,8 @@ use zizhu_store::{AuditAction, AuditFilter};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::PageError;
-use crate::pages::persons::{ChangeLine, change_line};
+use crate::pages::persons::{ChangeLine, ENTITIES, HistoryNames, change_line, entity_label};
+use crate::pages::students::Opt;
 use crate::view::{Layout, Pager, beijing_time, query_string};
 
 const PER_PAGE: u64 = 50;
@@ -28,8 +29,8 @@ pub(crate) struct AuditLine {
 struct AuditPage {
     layout: Layout,
     actor: String,
-    entity: String,
-    action: String,
+    entities: Vec<Opt>,
+    actions: Vec<Opt>,
     batch: String,
     person: String,
     rows: Vec<AuditLine>,
@@ -108,20 +109,43 @@ pub(crate) async fn log(
     let newest = filter
         .before_id
         .map(|_| format!("/audit?{}", query_string(&echo)));
+    let names = HistoryNames::for_entries(&state.store, &entries).await?;
     let rows = entries
         .iter()
         .map(|e| AuditLine {
             id: e.id,
             key: e.entity_key.clone(),
             person_id: e.person_id,
-            line: change_line(e),
+            // The audit log is read without unmasking.
+            line: change_line(e, &names, false),
         })
         .collect();
     let page = AuditPage {
         layout: user.layout(&state, "审计日志", "/audit"),
         actor: given(&q.actor).unwrap_or_default(),
-        entity: given(&q.entity).unwrap_or_default(),
-        action: given(&q.action).unwrap_or_default(),
+        // The filters name tables and actions in Chinese; the values stay
+        // the stored names.
+        entities: ENTITIES
+            .iter()
+            .map(|e| Opt {
+                value: (*e).to_owned(),
+                label: entity_label(e).to_owned(),
+                selected: given(&q.entity).as_deref() == Some(*e),
+            })
+            .collect(),
+        actions: [
+            AuditAction::Insert,
+            AuditAction::Update,
+            AuditAction::Delete,
+            AuditAction::Rollback,
+        ]
+        .iter()
+        .map(|a| Opt {
+            value: a.label().to_owned(),
+            label: crate::pages::persons::action_label(*a).to_owned(),
+            selected: given(&q.action).as_deref() == Some(a.label()),
+        })
+        .collect(),
         batch: given(&q.batch).unwrap_or_default(),
         person: given(&q.person).unwrap_or_default(),
         rows,

@@ -142,6 +142,12 @@ pub(crate) async fn exceptions(
             .store
             .compare_exceptions(&term, user.scope(), None, false, 0, 100_000)
             .await?;
+        let schools = super::school_names(&state.store).await?;
+        let towns: std::collections::HashMap<String, String> =
+            super::townships(&state.store, user.scope())
+                .await?
+                .into_iter()
+                .collect();
         for k in ExceptionKind::ALL {
             counts.push((
                 k.label().to_owned(),
@@ -167,9 +173,17 @@ pub(crate) async fn exceptions(
                 },
                 None => (String::new(), String::new()),
             };
+            // Names, not codes: the township and the school as a reader
+            // knows them.
             let place = [
-                r.placement.township_code.clone(),
-                r.placement.school_code.clone(),
+                r.placement
+                    .township_code
+                    .as_ref()
+                    .map(|c| towns.get(c).cloned().unwrap_or_else(|| c.clone())),
+                r.placement
+                    .school_code
+                    .as_ref()
+                    .map(|c| schools.get(c).cloned().unwrap_or_else(|| c.clone())),
                 r.placement.class_name.clone(),
             ]
             .into_iter()
@@ -183,7 +197,11 @@ pub(crate) async fn exceptions(
                 id_number,
                 place,
                 summary: r.summary.clone(),
-                evidence: r.evidence.clone(),
+                // The page masks names and ID numbers for every role; the
+                // evidence is masked the same way.
+                evidence: zizhu_app::render_evidence(&state.store, r, false)
+                    .await
+                    .map_err(app_error)?,
             });
         }
     }
@@ -225,11 +243,11 @@ async fn link_row(store: &Store, l: &StoredLink) -> Result<LinkRow, PageError> {
         row_person: person_text(store, r.row_person_id).await?,
         person_id: r.person_id,
         person: person_text(store, r.person_id).await?,
-        probability: format!(
-            "{}.{:04}",
-            r.probability_ppm / 1_000_000,
-            (r.probability_ppm % 1_000_000) / 100
-        ),
+        // A percentage with one decimal, in integers: 812,345 ppm is 81.2%.
+        probability: {
+            let permille = (r.probability_ppm + 500) / 1_000;
+            format!("{}.{}%", permille / 10, permille % 10)
+        },
         why: terms,
     })
 }

@@ -12,8 +12,8 @@ use axum::response::Html;
 use serde::Deserialize;
 use zizhu_core::Fen;
 use zizhu_store::{
-    EnrollmentStatus, EntitlementGroup, EntitlementSelection, EntitlementTotal, PovertyFilter,
-    Store, StudentFilter, StudentGroup,
+    EnrollmentStatus, EntitlementGroup, EntitlementSelection, EntitlementTotal, ExceptionKind,
+    PovertyFilter, Store, StudentFilter, StudentGroup,
 };
 
 use super::{pick_term, school_names};
@@ -117,7 +117,8 @@ async fn aid_section(
         })
         .collect();
     let names: Vec<String> = order.iter().map(|(_, _, n)| n.clone()).collect();
-    let policy_chart = charts::bars(
+    // Policy names are long: a horizontal chart shows them whole.
+    let policy_chart = charts::hbars_grouped(
         &format!("{code} 各项资助人次"),
         &names,
         &[
@@ -240,7 +241,7 @@ pub(crate) async fn show(
         poverty: Some(PovertyFilter::Registered),
         ..Default::default()
     };
-    let figures = vec![
+    let mut figures = vec![
         Figure {
             label: "在籍学生",
             value: grouped(count(StudentFilter::default()).await?),
@@ -261,6 +262,11 @@ pub(crate) async fn show(
                 .await?,
             ),
             href: link(&[("status", "辍学".into())]),
+        },
+        Figure {
+            label: "疑似失学辍学（比对）",
+            value: String::new(),
+            href: String::new(),
         },
         Figure {
             label: "休学",
@@ -306,6 +312,29 @@ pub(crate) async fn show(
             href: "/households".into(),
         },
     ];
+    // 疑似失学辍学 from the comparison: what /compare lists for the area,
+    // counted on the exceptions' index; not shown to roles that do not
+    // read the exception lists.
+    if super::compare::may_read(user.role) {
+        let n = store
+            .count_compare_exceptions(&term, scope, ExceptionKind::SuspectedDropout)
+            .await?;
+        if let Some(f) = figures
+            .iter_mut()
+            .find(|f| f.label == "疑似失学辍学（比对）")
+        {
+            f.value = grouped(n);
+            f.href = format!(
+                "/compare?{}",
+                query_string(&[
+                    ("term", code.clone()),
+                    ("kind", ExceptionKind::SuspectedDropout.label().to_owned()),
+                ])
+            );
+        }
+    } else {
+        figures.retain(|f| f.label != "疑似失学辍学（比对）");
+    }
 
     // Students by stage, all and 建档立卡, in stage order.
     let all = store

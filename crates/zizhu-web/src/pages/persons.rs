@@ -25,8 +25,15 @@ use crate::error::PageError;
 use crate::pages::students::{hardship, mask_student_no};
 use crate::view::{Layout, beijing_time, mask_address, mask_bank, mask_id, mask_phone, yes_no};
 
-/// Chinese names of the columns a history shows.
-fn column_label(c: &str) -> &str {
+/// Chinese names of the columns a history shows; a few columns mean
+/// different things in different tables.
+fn column_label<'a>(entity: &str, c: &'a str) -> &'a str {
+    match (entity, c) {
+        ("entitlements", "cause") => return "受阻原因",
+        ("entitlements", "category") => return "资助类别",
+        ("compare_exceptions", "kind") => return "异常类别",
+        _ => {}
+    }
     match c {
         "id_number" => "身份证号",
         "name" => "姓名",
@@ -69,9 +76,9 @@ fn column_label(c: &str) -> &str {
         "dibao" => "低保",
         "tekun" => "特困",
         "cause" => "致贫原因",
-        "income_per_capita_fen" => "人均纯收入（分）",
+        "income_per_capita_fen" => "人均纯收入（元）",
         "region_code" => "区划代码",
-        "township_code" => "乡镇代码",
+        "township_code" => "乡镇",
         "code" => "代码",
         "level" => "级别",
         "parent_code" => "上级区划",
@@ -101,12 +108,58 @@ fn column_label(c: &str) -> &str {
         "uploaded_by" => "上传人",
         "stored_file" => "上传文件",
         "report_file" => "退回报告",
+        // 资助记录 (the ledger zizhu entitle keeps).
+        "policy_name" => "资助政策",
+        "amount_fen" => "金额（元）",
+        "payment_mode" => "发放方式",
+        "cause_kind" => "受阻原因类别",
+        "gap" => "应享未享",
+        "funding_central_fen" => "中央承担（元）",
+        "funding_province_fen" => "省级承担（元）",
+        "funding_city_fen" => "市级承担（元）",
+        "funding_county_fen" => "县级承担（元）",
+        "funding_other_fen" => "其他承担（元）",
+        "change_reason" => "变更原因",
+        "policy_code" => "政策代码",
+        "summary" => "情况",
+        "evidence" => "依据",
+        "probability_ppm" => "匹配概率",
+        "list_kind" => "名单",
+        "row_no" => "行号",
+        "row_person_id" => "名单人员",
+        "reviewed_by" => "复核人",
+        "reviewed_at" => "复核时间",
+        "review_reason" => "复核理由",
+        "explanation" => "匹配依据",
         other => other,
     }
 }
 
-/// Chinese names of the tables a person's history touches.
-fn entity_label(e: &str) -> &str {
+/// The tables the audit log names, for its filter.
+pub(crate) const ENTITIES: [&str; 19] = [
+    "persons",
+    "enrollments",
+    "bank_accounts",
+    "guardians",
+    "households",
+    "schools",
+    "regions",
+    "import_batches",
+    "batch_uploads",
+    "import_rows",
+    "entitlement_runs",
+    "entitlements",
+    "entitlement_facts",
+    "school_aid_profiles",
+    "compare_runs",
+    "compare_links",
+    "compare_exceptions",
+    "users",
+    "audit_log",
+];
+
+/// Chinese names of the tables a history touches.
+pub(crate) fn entity_label(e: &str) -> &str {
     match e {
         "persons" => "人员",
         "enrollments" => "学籍",
@@ -118,6 +171,15 @@ fn entity_label(e: &str) -> &str {
         "import_batches" => "导入批次",
         "schools" => "学校",
         "regions" => "区划",
+        "entitlements" => "资助记录",
+        "compare_links" => "比对链接",
+        "compare_exceptions" => "比对异常",
+        "compare_runs" => "比对运行",
+        "entitlement_runs" => "资助计算",
+        "entitlement_facts" => "资助计算事实",
+        "import_rows" => "导入行",
+        "school_aid_profiles" => "学校资助情况",
+        "audit_log" => "审计日志",
         other => other,
     }
 }
@@ -131,15 +193,121 @@ pub(crate) fn action_label(a: AuditAction) -> &'static str {
     }
 }
 
-/// A JSON value as a history shows it, masked when the column is sensitive.
-fn shown(column: &str, v: Option<&serde_json::Value>) -> String {
+/// Names a history shows instead of codes: schools by 学校标识码,
+/// regions (villages, townships) by code.
+#[derive(Default)]
+pub(crate) struct HistoryNames {
+    pub(crate) schools: std::sync::Arc<std::collections::HashMap<String, String>>,
+    pub(crate) regions: std::collections::HashMap<String, String>,
+    /// 户编号 by household id.
+    pub(crate) households: std::collections::HashMap<i64, String>,
+}
+
+impl HistoryNames {
+    /// The names the entries' codes need, read once for the whole history.
+    pub(crate) async fn for_entries(
+        store: &Store,
+        entries: &[AuditEntry],
+    ) -> Result<HistoryNames, PageError> {
+        let mut codes: Vec<String> = Vec::new();
+        let mut households: Vec<i64> = Vec::new();
+        for e in entries {
+            for v in [&e.before, &e.after].into_iter().flatten() {
+                if let Some(h) = v.get("household_id").and_then(serde_json::Value::as_i64) {
+                    households.push(h);
+                }
+                for c in ["region_code", "township_code", "parent_code"] {
+                    if let Some(s) = v.get(c).and_then(|x| x.as_str()) {
+                        codes.push(s.to_owned());
+                    }
+                }
+            }
+        }
+        codes.sort();
+        codes.dedup();
+        let refs: Vec<&str> = codes.iter().map(String::as_str).collect();
+        households.sort_unstable();
+        households.dedup();
+        let households = if households.is_empty() {
+            Default::default()
+        } else {
+            store
+                .households_by_ids(&households)
+                .await?
+                .into_iter()
+                .map(|h| (h.id, h.record.household_no))
+                .collect()
+        };
+        Ok(HistoryNames {
+            households,
+            schools: school_names(store).await?,
+            regions: if refs.is_empty() {
+                Default::default()
+            } else {
+                store.region_names(&refs).await?
+            },
+        })
+    }
+}
+
+/// A JSON value as a history shows it: money in 元, codes with their
+/// names, 是/否, and personal numbers masked unless `unmasked`. `row` is
+/// the whole record, for values that need a neighbour (a grade its stage).
+fn shown(
+    column: &str,
+    v: Option<&serde_json::Value>,
+    row: &serde_json::Map<String, serde_json::Value>,
+    names: &HistoryNames,
+    unmasked: bool,
+) -> String {
     let text = match v {
         None | Some(serde_json::Value::Null) => return "（空）".to_owned(),
         Some(serde_json::Value::Bool(b)) => yes_no(*b).to_owned(),
         Some(serde_json::Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
     };
+    if column.ends_with("_fen") {
+        return match v.and_then(serde_json::Value::as_i64) {
+            Some(f) => zizhu_core::Fen(f).fmt_yuan(),
+            None => text,
+        };
+    }
     match column {
+        "school_code" => match names.schools.get(&text) {
+            Some(n) => format!("{n}（{text}）"),
+            None => text,
+        },
+        "region_code" | "township_code" | "parent_code" => match names.regions.get(&text) {
+            Some(n) => format!("{n}（{text}）"),
+            None => text,
+        },
+        "grade" => {
+            let stage = row
+                .get("stage")
+                .and_then(|s| s.as_str())
+                .and_then(|s| zizhu_core::Stage::parse(s).ok());
+            let year = v
+                .and_then(serde_json::Value::as_i64)
+                .and_then(|y| u8::try_from(y).ok());
+            match (stage, year) {
+                (Some(s), Some(y)) => zizhu_core::Grade::new(s, y)
+                    .map(|g| g.label())
+                    .unwrap_or(text),
+                _ => text,
+            }
+        }
+        "household_id" => match v
+            .and_then(serde_json::Value::as_i64)
+            .and_then(|h| names.households.get(&h))
+        {
+            Some(no) => format!("户编号 {no}"),
+            None => text,
+        },
+        "probability_ppm" => match v.and_then(serde_json::Value::as_i64) {
+            Some(p) => format!("{}.{:04}", p / 1_000_000, (p % 1_000_000) / 100),
+            None => text,
+        },
+        _ if unmasked => text,
         "id_number" | "head_id_number" => mask_id(Some(&text)),
         "account_no" => mask_bank(&text),
         "phone" => mask_phone(Some(&text)),
@@ -167,18 +335,29 @@ pub(crate) struct ChangeLine {
 /// Changed columns shown before the rest are folded.
 const SHOWN_CHANGES: usize = 4;
 
-/// Columns that say nothing to a reader of a history: keys and derived
-/// values.
-const QUIET: [&str; 5] = [
+/// Columns that say nothing to a reader of a history: keys, derived
+/// values, and machine records shown elsewhere in words (an
+/// entitlement's trace is on the 资助记录 table above; an exception's
+/// evidence on the 比对异常 page).
+const QUIET: [&str; 13] = [
     "id",
     "person_id",
     "name_normalized",
     "created_batch",
     "batch_id",
+    "run_id",
+    "policy_order",
+    "policy_code",
+    "trace",
+    "evidence",
+    "explanation",
+    "row_person_id",
+    "key",
 ];
 
-/// An audit entry as a list of changed columns with masked values.
-pub(crate) fn change_line(e: &AuditEntry) -> ChangeLine {
+/// An audit entry as a list of changed columns in words, personal numbers
+/// masked unless `unmasked`.
+pub(crate) fn change_line(e: &AuditEntry, names: &HistoryNames, unmasked: bool) -> ChangeLine {
     let obj = |v: &Option<serde_json::Value>| v.as_ref().and_then(|j| j.as_object().cloned());
     let before = obj(&e.before).unwrap_or_default();
     let after = obj(&e.after).unwrap_or_default();
@@ -193,13 +372,13 @@ pub(crate) fn change_line(e: &AuditEntry) -> ChangeLine {
         .filter(|k| !(insert && matches!(after.get(*k), None | Some(serde_json::Value::Null))))
         .map(|k| {
             (
-                column_label(k).to_owned(),
+                column_label(&e.entity, k).to_owned(),
                 if e.before.is_some() {
-                    shown(k, before.get(k))
+                    shown(k, before.get(k), &before, names, unmasked)
                 } else {
                     String::new()
                 },
-                shown(k, after.get(k)),
+                shown(k, after.get(k), &after, names, unmasked),
             )
         })
         .collect();
@@ -252,6 +431,7 @@ pub(crate) struct GuardianLine {
 pub(crate) struct AidLine {
     term: String,
     policy: String,
+    policy_code: String,
     category: String,
     amount: String,
     status: String,
@@ -398,7 +578,10 @@ async fn render(
             let blocked = r.status == zizhu_store::EntitlementStatus::Blocked;
             aid.push(AidLine {
                 term: term.code(),
-                policy: format!("{}「{}」", r.policy_code, r.policy_name),
+                // The name is what a reader knows; the file's code is in
+                // the cell's tooltip.
+                policy: r.policy_name,
+                policy_code: r.policy_code,
                 category: r.category,
                 amount: r.amount.fmt_yuan_grouped(),
                 status: match (&r.cause, blocked) {
@@ -437,11 +620,11 @@ async fn render(
             },
         })
         .collect();
-    let mut history: Vec<ChangeLine> = store
-        .person_history(person.id)
-        .await?
+    let entries = store.person_history(person.id).await?;
+    let names = HistoryNames::for_entries(store, &entries).await?;
+    let mut history: Vec<ChangeLine> = entries
         .iter()
-        .map(change_line)
+        .map(|e| change_line(e, &names, unmasked))
         .collect();
     history.reverse();
     let mut flags = Vec::new();
@@ -558,17 +741,24 @@ mod tests {
 
     #[test]
     fn history_masks_personal_numbers() {
+        let names = HistoryNames::default();
+        let row = serde_json::Map::new();
+        let show = |c: &str, v: Option<&serde_json::Value>, unmasked: bool| {
+            shown(c, v, &row, &names, unmasked)
+        };
+        let id = serde_json::json!("431126201209010017");
+        assert_eq!(show("id_number", Some(&id), false), "431126********0017");
+        assert_eq!(show("id_number", Some(&id), true), "431126201209010017");
+        assert_eq!(show("orphan", Some(&serde_json::json!(true)), false), "是");
+        assert_eq!(show("name", None, false), "（空）");
         assert_eq!(
-            shown("id_number", Some(&serde_json::json!("431126201209010017"))),
-            "431126********0017"
+            show("amount_fen", Some(&serde_json::json!(125_050)), false),
+            "1250.50"
         );
-        assert_eq!(shown("orphan", Some(&serde_json::json!(true))), "是");
-        assert_eq!(shown("name", None), "（空）");
         assert!(
             SENSITIVE
                 .iter()
-                .all(|c| shown(c, Some(&serde_json::json!("431126201209010017")))
-                    != "431126201209010017")
+                .all(|c| show(c, Some(&id), false) != "431126201209010017")
         );
     }
 }

@@ -736,3 +736,100 @@ pub async fn seed_entitlements(store: &Store, ids: &Ids) {
     }
     tx.commit().await.unwrap();
 }
+
+/// Seeds the comparison ledger of the test county: a 待复核 link and an
+/// exception in each township, with evidence shaped as `zizhu compare`
+/// writes it. Returns (link in A, link in B).
+pub async fn seed_comparison(store: &Store, ids: &Ids) -> (i64, i64) {
+    let term = zizhu_core::Term::parse(TERM).unwrap();
+    let place = |school: Option<&str>, town: &str, class: Option<&str>| Placement {
+        school_code: school.map(str::to_owned),
+        township_code: Some(town.to_owned()),
+        class_name: class.map(str::to_owned),
+    };
+    let link = |row_no: i64, person: i64, p: Placement| LinkRecord {
+        term,
+        batch_id: ids.batch_county,
+        list_kind: "适龄儿童户籍名单".into(),
+        file_name: "公安卫健-0至17岁人口名册.xlsx".into(),
+        row_no,
+        row_person_id: ids.qian,
+        person_id: person,
+        probability_ppm: 812_345,
+        status: LinkStatus::NeedsReview,
+        explanation: r#"{"各项比较":[{"字段":"姓名","等级":"同音","权重":6.5}]}"#.into(),
+        placement: p,
+    };
+    let mut tx = store
+        .begin_write(AuditContext {
+            actor: "比对".into(),
+            reason: "测试比对".into(),
+            batch_id: None,
+        })
+        .await
+        .unwrap();
+    let run = tx
+        .record_compare_run(&NewCompareRun {
+            term,
+            started_at: zizhu_store::now_utc(),
+            auto_threshold_ppm: 990_000,
+            review_threshold_ppm: 500_000,
+            counts: CompareRunCounts::default(),
+            summary: "测试".into(),
+        })
+        .await
+        .unwrap();
+    let a = tx
+        .put_compare_link(
+            run,
+            &link(5, ids.li, place(Some(SCHOOL_A1), TOWN_A, Some("3（1）班"))),
+        )
+        .await
+        .unwrap()
+        .id;
+    let b = tx
+        .put_compare_link(
+            run,
+            &link(6, ids.zhao, place(Some(SCHOOL_B1), TOWN_B, None)),
+        )
+        .await
+        .unwrap()
+        .id;
+    let rows = r#"[{"名单":"适龄儿童户籍名单","文件":"公安卫健-0至17岁人口名册.xlsx","行":5}]"#;
+    for (kind, person, summary, evidence, p) in [
+        (
+            ExceptionKind::SuspectedDropout,
+            ids.qian,
+            "8 周岁（2018-08-31 时），在户籍或建档立卡名单中，2018秋 无学籍",
+            format!(
+                r#"{{"基准日":"2018-08-31","年龄":8,"名单":{rows},"关联人员":[{}],"本学期学籍":"无"}}"#,
+                ids.qian
+            ),
+            place(None, TOWN_A, None),
+        ),
+        (
+            ExceptionKind::OutOfCountyMissing,
+            ids.zhao,
+            "县外就读，缺少接收学校信息：就读学校标识码",
+            format!(r#"{{"学籍":1,"缺少":["就读学校标识码"],"有效银行账户":true,"名单":{rows}}}"#),
+            place(Some(SCHOOL_B1), TOWN_B, None),
+        ),
+    ] {
+        tx.put_compare_exception(
+            run,
+            &ExceptionRecord {
+                term,
+                kind,
+                key: format!("人员:{person}"),
+                person_id: Some(person),
+                summary: summary.into(),
+                evidence,
+                placement: p,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    (a, b)
+}
