@@ -13,7 +13,8 @@
 //! [`crate::WriteTx::commit`] raises in the same transaction as every
 //! change, whoever writes: the web application, a CLI import in another
 //! process, a rollback or an entitlement run. Each cached read first reads
-//! the counter (one indexed row); when it moved, everything cached is
+//! the counter (one indexed row), or takes the value a [`Store::pinned`]
+//! handle read once for a whole page; when it moved, everything cached is
 //! dropped and rebuilt on first use. A tally is built after the counter was
 //! read, so it is never older than the counter it is filed under. Builds of
 //! one key run once however many requests wait for them.
@@ -153,6 +154,7 @@ enum Key {
     Terms,
     Schools,
     SchoolNames,
+    TownshipNames,
     /// A term's student tally: the county's (`Scope::All`) or a class
     /// teacher's.
     Students(String, Scope),
@@ -260,7 +262,10 @@ impl Store {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Value, StoreError>>,
     {
-        let version = self.registry_version().await?;
+        let version = match self.pinned_version() {
+            Some(v) => v,
+            None => self.registry_version().await?,
+        };
         let cell = self.figures().cell(version, key);
         cell.get_or_try_init(build).await.cloned()
     }
@@ -294,6 +299,30 @@ impl Store {
                     .map(|s| (s.record.code.as_str().to_owned(), s.record.name.clone()))
                     .collect();
                 Ok(Value::SchoolNames(Arc::new(names)))
+            })
+            .await?
+        {
+            Value::SchoolNames(n) => Ok(n),
+            _ => Err(wrong_entry()),
+        }
+    }
+
+    /// Names of the townships of the school directory by 9-digit code, as
+    /// [`Store::region_names`] gives them (a township without a row in the
+    /// region list is left out), kept between registry changes and shared:
+    /// every list page offers them as a filter menu.
+    pub async fn township_names(&self) -> Result<Arc<HashMap<String, String>>, StoreError> {
+        match self
+            .cached(Key::TownshipNames, || async {
+                let directory = self.all_schools().await?;
+                let codes: std::collections::BTreeSet<&str> = directory
+                    .iter()
+                    .filter_map(|s| s.township_code.as_deref())
+                    .collect();
+                let codes: Vec<&str> = codes.into_iter().collect();
+                Ok(Value::SchoolNames(Arc::new(
+                    self.region_names(&codes).await?,
+                )))
             })
             .await?
         {
