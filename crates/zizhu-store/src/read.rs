@@ -743,6 +743,19 @@ impl Store {
         offset: u64,
     ) -> Result<Vec<StudentRow>, StoreError> {
         let mut q = enrollments_in_scope(term, scope)?;
+        // The tally tells which schools the page's rows are in; the scope
+        // and the filter still apply in full below.
+        let mut offset = offset;
+        if let Some((schools, skip)) = self
+            .page_schools(term, scope, filter, limit, offset)
+            .await?
+        {
+            if schools.is_empty() {
+                return Ok(Vec::new());
+            }
+            q.and_where(Expr::col(("e", "school_code")).is_in(schools));
+            offset = skip;
+        }
         q.join_as(
             JoinType::InnerJoin,
             "persons",
