@@ -216,11 +216,12 @@ impl Store {
     }
 
     /// A handle for one page view: it reads the registry change counter
-    /// once, now, and its cached figures (terms, school directory, tallies)
-    /// are those of that counter value, so a page that needs several of
+    /// once, now, and takes its cached figures (terms, school directory,
+    /// tallies) as of that counter value, so a page that needs several of
     /// them asks the database once instead of once per figure. Rows are
-    /// read as always. Figures are never older than the counter read here;
-    /// a change committed afterwards shows from the next handle on.
+    /// read as always. Figures are never older than the counter read here
+    /// (newer ones, built meanwhile for another request, may be used); a
+    /// change committed afterwards shows from the next handle on.
     ///
     /// Meant for reading: a handle that writes and then reads figures
     /// would see those of before its own write.
