@@ -22,6 +22,13 @@ use anyhow::{Context, Result};
 use cli::{Command, DbArgs};
 use zizhu_store::Store;
 
+/// mimalloc rather than glibc's malloc: under 32 concurrent page views
+/// glibc's malloc and free (`malloc_consolidate`, `_int_malloc`, …) took
+/// about a quarter of the server's CPU (BENCHMARKS.md, web application
+/// under load).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // A panic is a bug, but the person at the terminal should still read a
     // Chinese sentence rather than a Rust backtrace.
