@@ -2138,7 +2138,10 @@ pub async fn cached_counts_agree_with_the_list_and_follow_every_write(store: Sto
     let pinned = store.pinned().await.unwrap();
     let everyone = StudentFilter::default();
     assert_eq!(
-        pinned.count_students(&t, &Scope::All, &everyone).await.unwrap(),
+        pinned
+            .count_students(&t, &Scope::All, &everyone)
+            .await
+            .unwrap(),
         3
     );
     // A new student in school 1's class, and 钱五's household loses its
@@ -2158,7 +2161,10 @@ pub async fn cached_counts_agree_with_the_list_and_follow_every_write(store: Sto
     // A handle pinned after the write sees it.
     let fresh = store.pinned().await.unwrap();
     assert_eq!(
-        fresh.count_students(&t, &Scope::All, &everyone).await.unwrap(),
+        fresh
+            .count_students(&t, &Scope::All, &everyone)
+            .await
+            .unwrap(),
         4
     );
     // The household that lost its hardship is listed without it.
@@ -2168,7 +2174,11 @@ pub async fn cached_counts_agree_with_the_list_and_follow_every_write(store: Sto
         .unwrap();
     let hb_row = listed
         .iter()
-        .find(|r| r.household.as_ref().is_some_and(|h| h.record.household_no == "H-B"))
+        .find(|r| {
+            r.household
+                .as_ref()
+                .is_some_and(|h| h.record.household_no == "H-B")
+        })
         .expect("a student of household H-B");
     let h = hb_row.household.as_ref().unwrap();
     assert_eq!(h.record.poverty_status, PovertyStatus::NotRegistered);
