@@ -2119,6 +2119,15 @@ pub async fn cached_counts_agree_with_the_list_and_follow_every_write(store: Sto
                         );
                     }
                     let listed = rows.len() as i64;
+                    // Pages of two, whichever school they start in, put
+                    // together give the whole list in the same order.
+                    let mut paged = Vec::new();
+                    for offset in (0..rows.len() as u64 + 2).step_by(2) {
+                        let page = store.list_students(&t, scope, f, 2, offset).await.unwrap();
+                        paged.extend(page.into_iter().map(|r| r.enrollment.id));
+                    }
+                    let whole: Vec<i64> = rows.iter().map(|r| r.enrollment.id).collect();
+                    assert_eq!(paged, whole, "{label}: {scope:?} {f:?} paged");
                     let counted = store.count_students(&t, scope, f).await.unwrap();
                     assert_eq!(counted, listed, "{label}: {scope:?} {f:?}");
                     let by_stage: i64 = store
