@@ -22,7 +22,7 @@ use crate::records::Outcome;
 use crate::schema;
 use crate::store::Store;
 use crate::write::{WriteTx, select_all};
-use sea_query::{Expr, ExprTrait, Func, Order, Query};
+use sea_query::{Expr, ExprTrait, Func, JoinType, Order, Query};
 use std::time::Duration;
 
 /// A user account as written.
@@ -494,6 +494,37 @@ impl Store {
             .to_owned();
         match self.read_all(&q, "读取会话").await?.first() {
             Some(r) => Ok(Some(session_from(r)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The live session with this token hash and its user, in one
+    /// statement: what every signed-in request looks up first.
+    pub async fn session_with_user(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(Session, User)>, StoreError> {
+        let now = now_utc();
+        let mut q = Query::select();
+        for c in SESSION_COLUMNS {
+            q.expr_as(Expr::col(("se", c)), c);
+        }
+        crate::read::select_prefixed(&mut q, &schema::USERS, "u", "u_");
+        q.from_as("sessions", "se")
+            .join_as(
+                JoinType::InnerJoin,
+                "users",
+                "u",
+                Expr::col(("u", "id")).equals(("se", "user_id")),
+            )
+            .and_where(Expr::col(("se", "token_hash")).eq(token_hash))
+            .and_where(Expr::col(("se", "expires_at")).gt(now.as_str()))
+            .and_where(Expr::col(("se", "absolute_expires_at")).gt(now.as_str()));
+        match self.read_all(&q, "读取会话").await?.first() {
+            Some(r) => Ok(Some((
+                session_from(r)?,
+                user_from(&Snapshot::from_row(&schema::USERS, r, "u_")?)?,
+            ))),
             None => Ok(None),
         }
     }

@@ -45,6 +45,23 @@ impl Snapshot {
         Ok(Snapshot { table, cells })
     }
 
+    /// Reads the row of `table` whose columns start at `first` in the
+    /// select list, in the table's column order (as [`crate::read::select_prefixed`]
+    /// selects them), by position rather than by name.
+    pub(crate) fn from_row_at(
+        table: &'static TableDef,
+        row: &DbRow,
+        first: usize,
+    ) -> Result<Snapshot, StoreError> {
+        let cells = table
+            .cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| row.cell_at(first + i, c.kind))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Snapshot { table, cells })
+    }
+
     /// The row an `INSERT` of `cells` leaves behind once the database has
     /// given it the primary key `pk`: the named cells, and for every other
     /// column its default (`false` for the boolean flags, which are the only

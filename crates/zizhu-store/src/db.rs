@@ -425,6 +425,17 @@ impl DbRow {
         decoded.context("读取查询结果")
     }
 
+    /// Decodes the column at `index` (0-based, in select order) as a cell
+    /// of the given kind: what a read of many rows of many columns uses, so
+    /// that no column is looked up by name.
+    pub(crate) fn cell_at(&self, index: usize, kind: Kind) -> Result<Cell, StoreError> {
+        let decoded = match self {
+            DbRow::Sqlite(r) => decode(r, index, kind),
+            DbRow::Postgres(r) => decode(r, index, kind),
+        };
+        decoded.context("读取查询结果")
+    }
+
     /// Decodes a column that is never NULL (a count, a key).
     pub(crate) fn int(&self, column: &str) -> Result<i64, StoreError> {
         match self.cell(column, Kind::Int)? {
@@ -437,10 +448,10 @@ impl DbRow {
     }
 }
 
-fn decode<R>(row: &R, column: &str, kind: Kind) -> Result<Cell, sqlx::Error>
+fn decode<R, I>(row: &R, column: I, kind: Kind) -> Result<Cell, sqlx::Error>
 where
     R: Row,
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    I: sqlx::ColumnIndex<R>,
     for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> Option<bool>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,

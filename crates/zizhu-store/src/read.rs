@@ -265,6 +265,8 @@ pub struct StudentRow {
     pub school_name: Option<String>,
     /// The school's 9-digit township code, when known.
     pub township_code: Option<String>,
+    /// The student's household, when the person belongs to one.
+    pub household: Option<Household>,
 }
 
 /// Narrows [`Store::audit_log`]. Unset fields do not filter.
@@ -327,6 +329,16 @@ pub(crate) fn apply_student_filter(
     q: &mut SelectStatement,
     filter: &StudentFilter,
 ) -> Result<(), StoreError> {
+    apply_filter(q, filter, false)
+}
+
+/// [`apply_student_filter`] for a statement that has already joined
+/// `households AS h` (when `households_joined`).
+fn apply_filter(
+    q: &mut SelectStatement,
+    filter: &StudentFilter,
+    households_joined: bool,
+) -> Result<(), StoreError> {
     if let Some(code) = &filter.school_code {
         q.and_where(Expr::col(("e", "school_code")).eq(code.as_str()));
     }
@@ -354,13 +366,15 @@ pub(crate) fn apply_student_filter(
         q.and_where(search.condition());
     }
     if let Some(poverty) = filter.poverty {
-        q.join_as(
-            JoinType::InnerJoin,
-            "households",
-            "h",
-            Expr::col(("h", "id")).equals(("p", "household_id")),
-        )
-        .and_where(poverty.condition());
+        if !households_joined {
+            q.join_as(
+                JoinType::InnerJoin,
+                "households",
+                "h",
+                Expr::col(("h", "id")).equals(("p", "household_id")),
+            );
+        }
+        q.and_where(poverty.condition());
     }
     Ok(())
 }
@@ -718,7 +732,8 @@ impl Store {
     }
 
     /// Students enrolled in a term within the scope, narrowed by `filter`,
-    /// ordered by school, grade and enrollment, one page at a time.
+    /// ordered by school, grade and enrollment, one page at a time, each
+    /// with their school's name and their household: one statement.
     pub async fn list_students(
         &self,
         term: &Term,
@@ -728,15 +743,40 @@ impl Store {
         offset: u64,
     ) -> Result<Vec<StudentRow>, StoreError> {
         let mut q = enrollments_in_scope(term, scope)?;
+        // The tally tells which schools the page's rows are in; the scope
+        // and the filter still apply in full below.
+        let mut offset = offset;
+        if let Some((schools, skip)) = self
+            .page_schools(term, scope, filter, limit, offset)
+            .await?
+        {
+            if schools.is_empty() {
+                return Ok(Vec::new());
+            }
+            q.and_where(Expr::col(("e", "school_code")).is_in(schools));
+            offset = skip;
+        }
         q.join_as(
             JoinType::InnerJoin,
             "persons",
             "p",
             Expr::col(("p", "id")).equals(("e", "person_id")),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            "households",
+            "h",
+            Expr::col(("h", "id")).equals(("p", "household_id")),
         );
-        apply_student_filter(&mut q, filter)?;
+        apply_filter(&mut q, filter, true)?;
+        // Read back by position: persons, enrollments, households, then
+        // the school's name and township.
         select_prefixed(&mut q, &schema::PERSONS, "p", "p_");
         select_prefixed(&mut q, &schema::ENROLLMENTS, "e", "e_");
+        select_prefixed(&mut q, &schema::HOUSEHOLDS, "h", "h_");
+        let at_enrollment = schema::PERSONS.cols.len();
+        let at_household = at_enrollment + schema::ENROLLMENTS.cols.len();
+        let at_school = at_household + schema::HOUSEHOLDS.cols.len();
         q.expr_as(Expr::col(("s", "name")), "s_name")
             .expr_as(Expr::col(("s", "township_code")), "s_township_code")
             .order_by(("e", "school_code"), Order::Asc)
@@ -748,17 +788,26 @@ impl Store {
             .await?
             .iter()
             .map(|r| {
-                let person = Snapshot::from_row(&schema::PERSONS, r, "p_")?;
-                let enrollment = Snapshot::from_row(&schema::ENROLLMENTS, r, "e_")?;
-                let text = |c| match r.cell(c, Kind::Text)? {
+                let person = Snapshot::from_row_at(&schema::PERSONS, r, 0)?;
+                let enrollment = Snapshot::from_row_at(&schema::ENROLLMENTS, r, at_enrollment)?;
+                let household = match r.cell_at(at_household, Kind::Int)? {
+                    Cell::Null => None,
+                    _ => Some(codec::household_from(&Snapshot::from_row_at(
+                        &schema::HOUSEHOLDS,
+                        r,
+                        at_household,
+                    )?)?),
+                };
+                let text = |i| match r.cell_at(i, Kind::Text)? {
                     Cell::Text(s) => Ok(Some(s)),
                     _ => Ok::<_, StoreError>(None),
                 };
                 Ok(StudentRow {
                     person: codec::person_from(&person)?,
                     enrollment: codec::enrollment_from(&enrollment)?,
-                    school_name: text("s_name")?,
-                    township_code: text("s_township_code")?,
+                    school_name: text(at_school)?,
+                    township_code: text(at_school + 1)?,
+                    household,
                 })
             })
             .collect()

@@ -13,7 +13,8 @@
 //! [`crate::WriteTx::commit`] raises in the same transaction as every
 //! change, whoever writes: the web application, a CLI import in another
 //! process, a rollback or an entitlement run. Each cached read first reads
-//! the counter (one indexed row); when it moved, everything cached is
+//! the counter (one indexed row), or takes the value a [`Store::pinned`]
+//! handle read once for a whole page; when it moved, everything cached is
 //! dropped and rebuilt on first use. A tally is built after the counter was
 //! read, so it is never older than the counter it is filed under. Builds of
 //! one key run once however many requests wait for them.
@@ -113,6 +114,74 @@ impl StudentTally {
     }
 }
 
+/// A term's student tally, its groups ordered by township and school,
+/// with where each township's and each school's groups lie, so that a sum
+/// over a township or a school looks at its own groups only (a county has
+/// some twenty thousand).
+pub(crate) struct StudentTallies {
+    groups: Vec<StudentTally>,
+    townships: HashMap<String, std::ops::Range<usize>>,
+    schools: HashMap<String, std::ops::Range<usize>>,
+}
+
+impl StudentTallies {
+    fn new(mut groups: Vec<StudentTally>) -> StudentTallies {
+        groups.sort_by(|a, b| {
+            (&a.township_code, &a.school_code).cmp(&(&b.township_code, &b.school_code))
+        });
+        let mut townships: HashMap<String, std::ops::Range<usize>> = HashMap::new();
+        let mut schools: HashMap<String, std::ops::Range<usize>> = HashMap::new();
+        for (i, g) in groups.iter().enumerate() {
+            if let Some(t) = &g.township_code {
+                townships.entry(t.clone()).or_insert(i..i).end = i + 1;
+            }
+            if let Some(c) = &g.school_code {
+                schools.entry(c.clone()).or_insert(i..i).end = i + 1;
+            }
+        }
+        StudentTallies {
+            groups,
+            townships,
+            schools,
+        }
+    }
+
+    /// The groups that can be in `scope` and pass `filter`: a school's or
+    /// a township's own when either narrows, else all. Callers still test
+    /// every group with [`StudentTally::in_scope`] and
+    /// [`StudentTally::matches`].
+    fn candidates(&self, scope: &Scope, filter: &StudentFilter) -> &[StudentTally] {
+        let school = match scope {
+            Scope::School(c) => Some(c.as_str()),
+            _ => filter.school_code.as_ref().map(|c| c.as_str()),
+        };
+        let township = match scope {
+            Scope::Township(t) => Some(t.as_str()),
+            _ => filter.township_code.as_deref(),
+        };
+        let range = match (school, township) {
+            (Some(c), _) => self.schools.get(c),
+            (None, Some(t)) => self.townships.get(t),
+            (None, None) => return &self.groups,
+        };
+        match range {
+            Some(r) => &self.groups[r.clone()],
+            None => &[],
+        }
+    }
+
+    /// The groups in `scope` that pass `filter`.
+    fn matching<'a>(
+        &'a self,
+        scope: &'a Scope,
+        filter: &'a StudentFilter,
+    ) -> impl Iterator<Item = &'a StudentTally> + 'a {
+        self.candidates(scope, filter)
+            .iter()
+            .filter(move |t| t.in_scope(scope) && t.matches(filter))
+    }
+}
+
 /// One group of a term's entitlement ledger.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct EntitlementTally {
@@ -153,6 +222,7 @@ enum Key {
     Terms,
     Schools,
     SchoolNames,
+    TownshipNames,
     /// A term's student tally: the county's (`Scope::All`) or a class
     /// teacher's.
     Students(String, Scope),
@@ -165,7 +235,7 @@ enum Value {
     Terms(Arc<Vec<Term>>),
     Schools(Arc<Vec<School>>),
     SchoolNames(Arc<HashMap<String, String>>),
-    Students(Arc<Vec<StudentTally>>),
+    Students(Arc<StudentTallies>),
     Entitlements(Arc<Vec<EntitlementTally>>),
     Count(i64),
 }
@@ -260,7 +330,10 @@ impl Store {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Value, StoreError>>,
     {
-        let version = self.registry_version().await?;
+        let version = match self.pinned_version() {
+            Some(v) => v,
+            None => self.registry_version().await?,
+        };
         let cell = self.figures().cell(version, key);
         cell.get_or_try_init(build).await.cloned()
     }
@@ -302,6 +375,30 @@ impl Store {
         }
     }
 
+    /// Names of the townships of the school directory by 9-digit code, as
+    /// [`Store::region_names`] gives them (a township without a row in the
+    /// region list is left out), kept between registry changes and shared:
+    /// every list page offers them as a filter menu.
+    pub async fn township_names(&self) -> Result<Arc<HashMap<String, String>>, StoreError> {
+        match self
+            .cached(Key::TownshipNames, || async {
+                let directory = self.all_schools().await?;
+                let codes: std::collections::BTreeSet<&str> = directory
+                    .iter()
+                    .filter_map(|s| s.township_code.as_deref())
+                    .collect();
+                let codes: Vec<&str> = codes.into_iter().collect();
+                Ok(Value::SchoolNames(Arc::new(
+                    self.region_names(&codes).await?,
+                )))
+            })
+            .await?
+        {
+            Value::SchoolNames(n) => Ok(n),
+            _ => Err(wrong_entry()),
+        }
+    }
+
     /// Every school, by township and code, kept between registry changes
     /// and shared, not copied; [`School::in_scope`] picks a scope's.
     pub async fn all_schools(&self) -> Result<Arc<Vec<School>>, StoreError> {
@@ -322,15 +419,15 @@ impl Store {
         &self,
         term: &Term,
         scope: &Scope,
-    ) -> Result<Arc<Vec<StudentTally>>, StoreError> {
+    ) -> Result<Arc<StudentTallies>, StoreError> {
         scope.check()?;
         let key_scope = tally_scope(scope);
         let key = Key::Students(term.code(), key_scope.clone());
         match self
             .cached(key, || async {
-                Ok(Value::Students(Arc::new(
+                Ok(Value::Students(Arc::new(StudentTallies::new(
                     self.build_student_tally(term, &key_scope).await?,
-                )))
+                ))))
             })
             .await?
         {
@@ -539,11 +636,54 @@ impl Store {
             return self.count_students_uncached(term, scope, filter).await;
         }
         let tally = self.student_tally(term, scope).await?;
-        Ok(tally
-            .iter()
-            .filter(|t| t.in_scope(scope) && t.matches(filter))
-            .map(|t| t.n)
-            .sum())
+        Ok(tally.matching(scope, filter).map(|t| t.n).sum())
+    }
+
+    /// Where a page of [`Store::list_students`] lies, from the term's
+    /// tally: the schools its rows come from, in code order (the list's
+    /// order), and how many matching rows of the first of them precede the
+    /// page. `None` when the tally cannot tell (a search, a class
+    /// teacher's classes, or matching students without a school, whose
+    /// place in the order differs between the backends).
+    ///
+    /// The list's statement then reads just those schools: without it, a
+    /// filtered page walks every enrollment of the schools before the
+    /// first match (a township's kindergartens, for a list of 小学) and
+    /// every row before its offset.
+    pub(crate) async fn page_schools(
+        &self,
+        term: &Term,
+        scope: &Scope,
+        filter: &StudentFilter,
+        limit: u64,
+        offset: u64,
+    ) -> Result<Option<(Vec<String>, u64)>, StoreError> {
+        if filter.search.is_some() || matches!(scope, Scope::Classes { .. }) {
+            return Ok(None);
+        }
+        let tally = self.student_tally(term, scope).await?;
+        let mut per_school: BTreeMap<&str, u64> = BTreeMap::new();
+        for t in tally.matching(scope, filter) {
+            match t.school_code.as_deref() {
+                Some(c) => *per_school.entry(c).or_default() += u64::try_from(t.n).unwrap_or(0),
+                None => return Ok(None),
+            }
+        }
+        let mut before = 0u64;
+        let mut schools = Vec::new();
+        let mut covered = 0u64;
+        for (code, n) in per_school {
+            if schools.is_empty() && before + n <= offset {
+                before += n;
+                continue;
+            }
+            schools.push(code.to_owned());
+            covered += n;
+            if before + covered >= offset.saturating_add(limit) {
+                break;
+            }
+        }
+        Ok(Some((schools, offset - before)))
     }
 
     /// A term's students in the scope, narrowed by `filter`, counted per
@@ -560,10 +700,7 @@ impl Store {
         }
         let tally = self.student_tally(term, scope).await?;
         let mut groups: BTreeMap<String, i64> = BTreeMap::new();
-        for t in tally
-            .iter()
-            .filter(|t| t.in_scope(scope) && t.matches(filter))
-        {
+        for t in tally.matching(scope, filter) {
             *groups.entry(student_key(t, by).to_owned()).or_default() += t.n;
         }
         Ok(groups.into_iter().collect())

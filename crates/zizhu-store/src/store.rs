@@ -31,6 +31,9 @@ pub struct Store {
     pool: Pool,
     /// Figures kept between registry changes (`stats.rs`), shared by clones.
     figures: std::sync::Arc<crate::stats::Figures>,
+    /// The registry change counter as read by [`Store::pinned`]; `None`
+    /// reads it again before every cached figure.
+    pinned: Option<i64>,
 }
 
 /// Replaces the password of a database URL with `***` so the URL can be
@@ -179,6 +182,7 @@ impl Store {
         Ok(Store {
             pool: Pool::Sqlite(pool),
             figures: std::sync::Arc::default(),
+            pinned: None,
         })
     }
 
@@ -196,6 +200,7 @@ impl Store {
         Ok(Store {
             pool: Pool::Postgres(pool),
             figures: std::sync::Arc::default(),
+            pinned: None,
         })
     }
 
@@ -205,6 +210,30 @@ impl Store {
 
     pub(crate) fn figures(&self) -> &crate::stats::Figures {
         &self.figures
+    }
+
+    /// The change counter a [`Store::pinned`] handle read, if this is one.
+    pub(crate) fn pinned_version(&self) -> Option<i64> {
+        self.pinned
+    }
+
+    /// A handle for one page view: it reads the registry change counter
+    /// once, now, and takes its cached figures (terms, school directory,
+    /// tallies) as of that counter value, so a page that needs several of
+    /// them asks the database once instead of once per figure. Rows are
+    /// read as always. Figures are never older than the counter read here
+    /// (newer ones, built meanwhile for another request, may be used); a
+    /// change committed afterwards shows from the next handle on.
+    ///
+    /// Meant for reading: a handle that writes and then reads figures
+    /// would see those of before its own write.
+    pub async fn pinned(&self) -> Result<Store, StoreError> {
+        let version = self.registry_version().await?;
+        Ok(Store {
+            pool: self.pool.clone(),
+            figures: self.figures.clone(),
+            pinned: Some(version),
+        })
     }
 
     /// Which database this store talks to.

@@ -219,10 +219,7 @@ async fn load_session(
     ip: &str,
 ) -> Result<Option<CurrentUser>, zizhu_store::StoreError> {
     let store = &state.store;
-    let Some(session) = store.session(&token_hash(token)).await? else {
-        return Ok(None);
-    };
-    let Some(user) = store.get_user(session.user_id).await? else {
+    let Some((session, user)) = store.session_with_user(&token_hash(token)).await? else {
         return Ok(None);
     };
     if user.disabled {

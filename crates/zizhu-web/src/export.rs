@@ -16,7 +16,6 @@ use zizhu_store::{Scope, Store, StudentFilter};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::PageError;
-use crate::pages::school_names;
 use crate::pages::students::{EXPORT_LIMIT, lines};
 use crate::view::beijing_time;
 
@@ -51,7 +50,6 @@ pub(crate) async fn students_xlsx(
     filter: &StudentFilter,
     user: &CurrentUser,
 ) -> Result<Vec<u8>, PageError> {
-    let schools = school_names(store).await?;
     let mut wb = Workbook::new();
     let title_fmt = Format::new().set_bold().set_font_size(14);
     let head_fmt = Format::new().set_bold().set_background_color(0xDDEBF7);
@@ -92,7 +90,7 @@ pub(crate) async fn students_xlsx(
             break;
         }
         offset += PAGE;
-        for l in lines(store, &page, &schools).await? {
+        for l in lines(&page) {
             n += 1;
             let cells = [
                 n.to_string(),

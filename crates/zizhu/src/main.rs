@@ -22,9 +22,11 @@ use anyhow::{Context, Result};
 use cli::{Command, DbArgs};
 use zizhu_store::Store;
 
-// An import allocates and frees millions of small values (cells, strings,
-// statement arguments); glibc's malloc spent about a fifth of an import's
-// CPU time in its own bookkeeping (BENCHMARKS.md, import), mimalloc far less.
+// mimalloc rather than glibc's malloc, also for SQLite's own allocations
+// (the workspace enables its `override` feature): an import allocates and
+// frees millions of small values, where glibc's malloc spent about a fifth
+// of the CPU time, and under 32 concurrent page views glibc's malloc and
+// free took about a quarter of the server's CPU (BENCHMARKS.md).
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

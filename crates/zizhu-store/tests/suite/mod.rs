@@ -1510,6 +1510,10 @@ pub async fn sessions_expire_and_are_extended(store: Store) {
     let found = store.session("short").await.unwrap().unwrap();
     assert_eq!(found.user_id, id);
     assert_eq!(found.csrf_token, "csrf");
+    let (with_user, u) = store.session_with_user("short").await.unwrap().unwrap();
+    assert_eq!(with_user, found);
+    assert_eq!((u.id, u.record.username.as_str()), (id, "li"));
+    assert!(store.session_with_user("nope").await.unwrap().is_none());
     tokio::time::sleep(std::time::Duration::from_millis(150)).await;
     store
         .touch_session(&found, std::time::Duration::from_millis(300))
@@ -1519,6 +1523,7 @@ pub async fn sessions_expire_and_are_extended(store: Store) {
     assert!(store.session("short").await.unwrap().is_some(), "extended");
     tokio::time::sleep(std::time::Duration::from_millis(350)).await;
     assert!(store.session("short").await.unwrap().is_none(), "expired");
+    assert!(store.session_with_user("short").await.unwrap().is_none());
     store
         .create_session(&session("long", id, 60_000))
         .await
@@ -2103,11 +2108,26 @@ pub async fn cached_counts_agree_with_the_list_and_follow_every_write(store: Sto
         async move {
             for scope in &scopes {
                 for f in &filters {
-                    let listed = store
-                        .list_students(&t, scope, f, 1000, 0)
-                        .await
-                        .unwrap()
-                        .len() as i64;
+                    let rows = store.list_students(&t, scope, f, 1000, 0).await.unwrap();
+                    for r in &rows {
+                        // Each row carries its person's household, read
+                        // with it.
+                        assert_eq!(
+                            r.household.as_ref().map(|h| h.id),
+                            r.person.household_id,
+                            "{label}: {scope:?} {f:?}"
+                        );
+                    }
+                    let listed = rows.len() as i64;
+                    // Pages of two, whichever school they start in, put
+                    // together give the whole list in the same order.
+                    let mut paged = Vec::new();
+                    for offset in (0..rows.len() as u64 + 2).step_by(2) {
+                        let page = store.list_students(&t, scope, f, 2, offset).await.unwrap();
+                        paged.extend(page.into_iter().map(|r| r.enrollment.id));
+                    }
+                    let whole: Vec<i64> = rows.iter().map(|r| r.enrollment.id).collect();
+                    assert_eq!(paged, whole, "{label}: {scope:?} {f:?} paged");
                     let counted = store.count_students(&t, scope, f).await.unwrap();
                     assert_eq!(counted, listed, "{label}: {scope:?} {f:?}");
                     let by_stage: i64 = store
@@ -2124,6 +2144,15 @@ pub async fn cached_counts_agree_with_the_list_and_follow_every_write(store: Sto
     };
     check("before").await;
     let before = store.registry_version().await.unwrap();
+    let pinned = store.pinned().await.unwrap();
+    let everyone = StudentFilter::default();
+    assert_eq!(
+        pinned
+            .count_students(&t, &Scope::All, &everyone)
+            .await
+            .unwrap(),
+        3
+    );
     // A new student in school 1's class, and 钱五's household loses its
     // hardship: both change cached sums.
     let mut tx = store.begin_write(ctx(None)).await.unwrap();
@@ -2138,6 +2167,31 @@ pub async fn cached_counts_agree_with_the_list_and_follow_every_write(store: Sto
     tx.commit().await.unwrap();
     assert!(store.registry_version().await.unwrap() > before);
     check("after").await;
+    // A handle pinned after the write sees it.
+    let fresh = store.pinned().await.unwrap();
+    assert_eq!(
+        fresh
+            .count_students(&t, &Scope::All, &everyone)
+            .await
+            .unwrap(),
+        4
+    );
+    // The household that lost its hardship is listed without it.
+    let listed = store
+        .list_students(&t, &Scope::All, &everyone, 1000, 0)
+        .await
+        .unwrap();
+    let hb_row = listed
+        .iter()
+        .find(|r| {
+            r.household
+                .as_ref()
+                .is_some_and(|h| h.record.household_no == "H-B")
+        })
+        .expect("a student of household H-B");
+    let h = hb_row.household.as_ref().unwrap();
+    assert_eq!(h.record.poverty_status, PovertyStatus::NotRegistered);
+    assert!(!h.record.dibao);
     assert_eq!(
         store
             .count_students(&t, &Scope::All, &StudentFilter::default())

@@ -208,7 +208,8 @@ pub(crate) async fn show(
     user: CurrentUser,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Html<String>, PageError> {
-    let store = &state.store;
+    // One read of the registry change counter for all the page's figures.
+    let store = &state.store.pinned().await?;
     let scope = user.scope();
     let (term, terms) = pick_term(store, q.term.as_deref()).await?;
     let layout = user.layout(&state, "首页", "/");

@@ -78,8 +78,7 @@ pub(crate) async fn townships(
         .into_iter()
         .map(str::to_owned)
         .collect();
-    let refs: Vec<&str> = codes.iter().map(String::as_str).collect();
-    let names = store.region_names(&refs).await?;
+    let names = store.township_names().await?;
     Ok(codes
         .into_iter()
         .map(|c| {

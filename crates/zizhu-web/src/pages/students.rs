@@ -5,8 +5,6 @@
 //! a name (any script: 李小龍 finds 李小龙), an ID number or a 学籍号; the
 //! store decides which, the same way for every caller.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -17,7 +15,7 @@ use zizhu_store::{
     EnrollmentStatus, PovertyFilter, PovertyStatus, Scope, StudentFilter, StudentRow, StudentSearch,
 };
 
-use super::{pick_term, school_names, townships};
+use super::{pick_term, townships};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::PageError;
@@ -196,35 +194,21 @@ pub(crate) fn hardship(h: &zizhu_store::Household) -> String {
     parts.join("、")
 }
 
-/// Lines for rows of a list, with school names and household hardship.
-pub(crate) async fn lines(
-    store: &zizhu_store::Store,
-    rows: &[StudentRow],
-    schools: &HashMap<String, String>,
-) -> Result<Vec<StudentLine>, PageError> {
-    let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.person.household_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let households: HashMap<i64, String> = store
-        .households_by_ids(&ids)
-        .await?
-        .iter()
-        .map(|h| (h.id, hardship(h)))
-        .collect();
-    Ok(rows
-        .iter()
+/// Lines for rows of a list, with school names and household hardship
+/// (both read with the rows).
+pub(crate) fn lines(rows: &[StudentRow]) -> Vec<StudentLine> {
+    rows.iter()
         .map(|r| {
             let e = &r.enrollment.record;
             let p = &r.person.record;
             let school = match (&e.school_code, e.out_of_county) {
-                (Some(c), _) => schools
-                    .get(c.as_str())
-                    .cloned()
-                    .or_else(|| r.school_name.clone())
+                (Some(c), _) => r
+                    .school_name
+                    .clone()
                     .unwrap_or_else(|| c.as_str().to_owned()),
                 (None, true) => e
                     .out_of_county_place
-                    .clone()
+                    .as_ref()
                     .map(|p| format!("县外：{p}"))
                     .unwrap_or_else(|| "县外".to_owned()),
                 (None, false) => String::new(),
@@ -245,14 +229,10 @@ pub(crate) async fn lines(
                 boarding: yes_no(e.boarding),
                 out_of_county: yes_no(e.out_of_county),
                 status: e.status.label(),
-                hardship: r
-                    .person
-                    .household_id
-                    .and_then(|h| households.get(&h).cloned())
-                    .unwrap_or_default(),
+                hardship: r.household.as_ref().map(hardship).unwrap_or_default(),
             }
         })
-        .collect())
+        .collect()
 }
 
 #[derive(Template)]
@@ -285,9 +265,12 @@ struct Resolved {
     filter: StudentFilter,
 }
 
-async fn resolve(state: &AppState, q: &StudentQuery) -> Result<Option<Resolved>, PageError> {
+async fn resolve(
+    store: &zizhu_store::Store,
+    q: &StudentQuery,
+) -> Result<Option<Resolved>, PageError> {
     let filter = q.filter()?;
-    let (term, terms) = pick_term(&state.store, q.term.as_deref()).await?;
+    let (term, terms) = pick_term(store, q.term.as_deref()).await?;
     Ok(term.map(|term| Resolved {
         term,
         terms,
@@ -301,14 +284,16 @@ pub(crate) async fn list(
     user: CurrentUser,
     Query(q): Query<StudentQuery>,
 ) -> Result<Html<String>, PageError> {
-    let store = &state.store;
+    // One read of the registry change counter for every cached figure the
+    // page shows (terms, count, school and township menus).
+    let store = &state.store.pinned().await?;
     let scope = user.scope();
     let layout = user.layout(&state, "学生", "/students");
     let Some(Resolved {
         term,
         terms,
         filter,
-    }) = resolve(&state, &q).await?
+    }) = resolve(store, &q).await?
     else {
         return Err(PageError::BadRequest(
             "登记信息库中还没有任何学籍。请先导入学籍名单。".to_owned(),
@@ -329,8 +314,7 @@ pub(crate) async fn list(
     let rows = store
         .list_students(&term, scope, &filter, PER_PAGE, pager.offset(PER_PAGE))
         .await?;
-    let schools = school_names(store).await?;
-    let lines = lines(store, &rows, &schools).await?;
+    let lines = lines(&rows);
     // With a township chosen, the school menu offers that township's
     // schools only: a county has two thousand, and listing them all made
     // the page 140 KB.
@@ -426,7 +410,7 @@ pub(crate) async fn print(
 ) -> Result<Html<String>, PageError> {
     let store = &state.store;
     let scope = user.scope();
-    let Some(Resolved { term, filter, .. }) = resolve(&state, &q).await? else {
+    let Some(Resolved { term, filter, .. }) = resolve(&state.store, &q).await? else {
         return Err(PageError::NotFound);
     };
     let code = term.code();
@@ -434,7 +418,6 @@ pub(crate) async fn print(
     let rows = store
         .list_students(&term, scope, &filter, PRINT_LIMIT, 0)
         .await?;
-    let schools = school_names(store).await?;
     let page = PrintPage {
         layout: user.layout(&state, "学生信息台账", "/students"),
         title: format!("{}学生信息台账", user.scope_label),
@@ -443,7 +426,7 @@ pub(crate) async fn print(
         printed_by: user.user.record.display_name.clone(),
         total,
         truncated: u64::try_from(total).unwrap_or(0) > PRINT_LIMIT,
-        rows: lines(store, &rows, &schools).await?,
+        rows: lines(&rows),
         back: format!("/students?{}", query_string(&q.echo(&code))),
     };
     Ok(Html(page.render()?))
@@ -455,7 +438,7 @@ pub(crate) async fn export(
     user: CurrentUser,
     Query(q): Query<StudentQuery>,
 ) -> Result<Response, PageError> {
-    let Some(Resolved { term, filter, .. }) = resolve(&state, &q).await? else {
+    let Some(Resolved { term, filter, .. }) = resolve(&state.store, &q).await? else {
         return Err(PageError::NotFound);
     };
     let bytes =
