@@ -1006,7 +1006,7 @@ async fn fail_batch(store: &Store, opts: &ImportOptions, batch_id: Option<i64>, 
 /// What a written row did: (entity, id, changed anything).
 type Written = (&'static str, i64, bool);
 
-/// Roster rows written per bulk chunk.
+/// Roster, households and accounts rows written per bulk chunk.
 const BULK_ROWS: usize = 8_000;
 
 /// What applying a row did.
@@ -1040,7 +1040,7 @@ struct Writer<'a> {
     /// Households written by this file: 户编号 → (id, facts, first row).
     households: HashMap<String, (i64, HouseholdFacts, u32)>,
     today: Date,
-    /// Roster rows waiting to be written in bulk (see [`Writer::flush_rows`]).
+    /// Rows waiting to be written in bulk (see [`Writer::flush_rows`]).
     buffered: Vec<RowItem>,
     /// Provenance rows waiting for one multi-row insert.
     provenance: Vec<ImportRowRecord>,
@@ -1099,7 +1099,10 @@ impl Writer<'_> {
         {
             s.rows += 1;
         }
-        if matches!(self.kind, ListKind::Roster | ListKind::Households) {
+        if matches!(
+            self.kind,
+            ListKind::Roster | ListKind::Households | ListKind::Accounts
+        ) {
             self.buffered.push(item);
             return Ok(());
         }
@@ -1119,11 +1122,11 @@ impl Writer<'_> {
         self.settle(&item, written, issues)
     }
 
-    /// Writes the buffered roster rows in bulk and the pending provenance.
+    /// Writes the buffered rows in bulk and the pending provenance.
     ///
-    /// Roster rows are written a chunk at a time through the store's bulk
-    /// methods: the same rows, outcomes and audit entries as row by row,
-    /// in a few statements per chunk. A chunk is cut where an ID number
+    /// Roster, households and accounts rows are written a chunk at a time
+    /// through the store's bulk methods: the same rows, outcomes and audit
+    /// entries as row by row, in a few statements per chunk. A chunk is cut where an ID number
     /// repeats, so a later row is merged with what the earlier one wrote.
     async fn flush_rows(&mut self) -> Result<(), ImportError> {
         let items = std::mem::take(&mut self.buffered);
@@ -1163,8 +1166,10 @@ impl Writer<'_> {
         &mut self,
         items: &[RowItem],
     ) -> Result<Vec<(Option<Written>, Vec<Issue>)>, ImportError> {
-        if self.kind == ListKind::Households {
-            return self.apply_households(items).await;
+        match self.kind {
+            ListKind::Households => return self.apply_households(items).await,
+            ListKind::Accounts => return self.apply_accounts(items).await,
+            _ => {}
         }
         Ok(self
             .apply_rosters(items)
@@ -1360,6 +1365,60 @@ impl Writer<'_> {
         Ok(out)
     }
 
+    /// Writes 资助卡 rows (no ID number repeated among them) in bulk: the
+    /// persons merged with the registry, then their accounts.
+    async fn apply_accounts(
+        &mut self,
+        items: &[RowItem],
+    ) -> Result<Vec<(Option<Written>, Vec<Issue>)>, ImportError> {
+        let err = store_err(&self.file);
+        let mut out: Vec<(Option<Written>, Vec<Issue>)> = vec![(None, Vec::new()); items.len()];
+        let rows: Vec<(usize, &PersonFacts, Option<&AccountFacts>, i64)> = items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| match &item.v.parsed {
+                Some(Parsed::Account { person, account }) => {
+                    Some((i, person, account.as_ref(), i64::from(item.row)))
+                }
+                _ => None,
+            })
+            .collect();
+        if rows.is_empty() {
+            return Ok(out);
+        }
+        let keys: Vec<(Option<&IdNumber>, Option<i64>)> = rows
+            .iter()
+            .map(|(_, p, _, row)| (p.id.as_ref(), Some(*row)))
+            .collect();
+        let persons = self
+            .tx
+            .merge_persons_bulk(&keys, |n, existing| merge_person(existing, rows[n].1))
+            .await
+            .map_err(&err)?;
+        let mut changed: Vec<bool> = persons.iter().map(|p| self.count(p.outcome)).collect();
+        let mut accounts = Vec::new();
+        for (n, (_, _, account, row)) in rows.iter().enumerate() {
+            if let Some(a) = account {
+                accounts.push((n, (self.account_record(persons[n].id, a), Some(*row))));
+            }
+        }
+        if !accounts.is_empty() {
+            let (owners, records): (Vec<usize>, Vec<_>) = accounts.into_iter().unzip();
+            let done = self
+                .tx
+                .set_bank_accounts_bulk(&records)
+                .await
+                .map_err(&err)?;
+            for (n, u) in owners.into_iter().zip(done) {
+                changed[n] |= self.count(u.outcome);
+            }
+        }
+        for (n, (i, _, _, _)) in rows.iter().enumerate() {
+            out[*i].0 = Some(("persons", persons[n].id, changed[n]));
+        }
+        Ok(out)
+    }
+
     /// Writes roster rows (no ID number repeated among them) in bulk;
     /// returns what each row wrote, in order.
     async fn apply_rosters(
@@ -1445,14 +1504,26 @@ impl Writer<'_> {
                 changed[n] |= self.count(u.outcome);
             }
         }
-        // Accounts keep the per-row path: closing an old number and opening
-        // a new one is a small sequence of its own.
+        let mut accounts = Vec::new();
         for (n, (i, _, row)) in rosters.iter().enumerate() {
-            if let Some(Parsed::Roster { accounts, .. }) = &items[*i].v.parsed {
-                for a in accounts {
-                    changed[n] |= self.account(persons[n].id, a, *row).await?;
+            if let Some(Parsed::Roster { accounts: list, .. }) = &items[*i].v.parsed {
+                for a in list {
+                    accounts.push((n, (self.account_record(persons[n].id, a), Some(*row))));
                 }
             }
+        }
+        if !accounts.is_empty() {
+            let (owners, records): (Vec<usize>, Vec<_>) = accounts.into_iter().unzip();
+            let done = self
+                .tx
+                .set_bank_accounts_bulk(&records)
+                .await
+                .map_err(&err)?;
+            for (n, u) in owners.into_iter().zip(done) {
+                changed[n] |= self.count(u.outcome);
+            }
+        }
+        for (n, (i, _, _)) in rosters.iter().enumerate() {
             out[*i] = Some(("persons", persons[n].id, changed[n]));
         }
         Ok(out)
@@ -1816,13 +1887,9 @@ impl Writer<'_> {
         Ok(self.count(u.outcome))
     }
 
-    async fn account(
-        &mut self,
-        person_id: i64,
-        a: &AccountFacts,
-        row: i64,
-    ) -> Result<bool, ImportError> {
-        let r = BankAccountRecord {
+    /// The account a list row states, for a person.
+    fn account_record(&self, person_id: i64, a: &AccountFacts) -> BankAccountRecord {
+        BankAccountRecord {
             person_id,
             kind: a.kind,
             bank_name: a.bank_name.clone(),
@@ -1830,7 +1897,16 @@ impl Writer<'_> {
             holder_name: a.holder_name.clone(),
             holder_relation: a.holder_relation.clone(),
             valid_from: a.valid_from.unwrap_or(self.today),
-        };
+        }
+    }
+
+    async fn account(
+        &mut self,
+        person_id: i64,
+        a: &AccountFacts,
+        row: i64,
+    ) -> Result<bool, ImportError> {
+        let r = self.account_record(person_id, a);
         let u = self
             .tx
             .set_bank_account(&r, Some(row))

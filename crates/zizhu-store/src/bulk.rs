@@ -663,6 +663,120 @@ impl WriteTx {
             .collect())
     }
 
+    /// [`WriteTx::set_bank_account`] for many accounts: the same closes,
+    /// updates, new rows, outcomes and audit entries. The list is cut where
+    /// a person's account kind repeats, so a later record sees what the
+    /// earlier one wrote; within a part, the closes of old numbers are
+    /// written before the updates and new rows.
+    pub async fn set_bank_accounts_bulk(
+        &mut self,
+        accounts: &[(BankAccountRecord, Option<i64>)],
+    ) -> Result<Vec<Upserted>, StoreError> {
+        let ids: Vec<i64> = accounts.iter().map(|(a, _)| a.person_id).collect();
+        self.require_persons(&ids).await?;
+        let mut out = Vec::with_capacity(accounts.len());
+        let mut start = 0;
+        let mut seen = HashSet::new();
+        for (i, (a, _)) in accounts.iter().enumerate() {
+            if !seen.insert((a.person_id, a.kind.label())) {
+                out.extend(self.set_bank_accounts_part(&accounts[start..i]).await?);
+                start = i;
+                seen.clear();
+                seen.insert((a.person_id, a.kind.label()));
+            }
+        }
+        out.extend(self.set_bank_accounts_part(&accounts[start..]).await?);
+        Ok(out)
+    }
+
+    /// [`WriteTx::set_bank_accounts_bulk`] for records whose (person, kind)
+    /// do not repeat.
+    async fn set_bank_accounts_part(
+        &mut self,
+        accounts: &[(BankAccountRecord, Option<i64>)],
+    ) -> Result<Vec<Upserted>, StoreError> {
+        if accounts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let table = &schema::BANK_ACCOUNTS;
+        let active_label = AccountStatus::Active.label();
+        // The persons' active accounts, by (person, kind), lowest id first.
+        let mut persons: Vec<i64> = accounts.iter().map(|(a, _)| a.person_id).collect();
+        persons.sort_unstable();
+        persons.dedup();
+        let mut active: HashMap<(i64, String), Vec<Snapshot>> = HashMap::new();
+        for chunk in persons.chunks(READ_CHUNK) {
+            let mut q = select_all(table);
+            q.and_where(Expr::col("person_id").is_in(chunk.iter().copied()))
+                .and_where(Expr::col("status").eq(active_label))
+                .order_by(table.pk, Order::Asc);
+            for r in self.conn().fetch_all(&q, "批量读取现有账户").await? {
+                let s = Snapshot::from_row(table, &r, "")?;
+                let key = (s.int("person_id")?, s.text("kind")?);
+                active.entry(key).or_default().push(s);
+            }
+        }
+        let mut closes = Vec::new();
+        let mut close_state = HashMap::new();
+        let mut items = Vec::with_capacity(accounts.len());
+        let mut same_state = HashMap::new();
+        for (a, row) in accounts {
+            let number = Cell::text(a.account_no.as_str());
+            let key = vec![
+                Cell::Int(a.person_id),
+                Cell::text(a.kind.label()),
+                number.clone(),
+            ];
+            let mut same = None;
+            for s in active
+                .remove(&(a.person_id, a.kind.label().to_string()))
+                .unwrap_or_default()
+            {
+                if *s.get("account_no") == number && same.is_none() {
+                    same = Some(s);
+                    continue;
+                }
+                let k = vec![s.pk().clone()];
+                closes.push(Item {
+                    key: Some(k.clone()),
+                    cells: vec![
+                        ("status", Cell::text(AccountStatus::Closed.label())),
+                        ("valid_to", Cell::text(a.valid_from.to_string())),
+                    ],
+                    source_row: *row,
+                });
+                close_state.insert(k, s);
+            }
+            let mut cells = codec::bank_account_cells(a);
+            if let Some(s) = same {
+                cells.retain(|(c, _)| *c != "valid_from");
+                same_state.insert(key.clone(), s);
+            } else {
+                cells.push(("status", Cell::text(active_label)));
+                cells.push(("valid_to", Cell::Null));
+            }
+            items.push(Item {
+                key: Some(key),
+                cells,
+                source_row: *row,
+            });
+        }
+        if !closes.is_empty() {
+            let by_id = Keyed {
+                table,
+                key_cols: &["id"],
+                insert_extra: Vec::new(),
+            };
+            self.bulk_upsert_from(&by_id, closes, close_state).await?;
+        }
+        let by_number = Keyed {
+            table,
+            key_cols: &["person_id", "kind", "account_no"],
+            insert_extra: Vec::new(),
+        };
+        upserted(self.bulk_upsert_from(&by_number, items, same_state).await?)
+    }
+
     /// [`WriteTx::record_import_row`] for many rows, in multi-row inserts.
     pub async fn record_import_rows_bulk(
         &mut self,
