@@ -1006,7 +1006,7 @@ async fn fail_batch(store: &Store, opts: &ImportOptions, batch_id: Option<i64>, 
 /// What a written row did: (entity, id, changed anything).
 type Written = (&'static str, i64, bool);
 
-/// Roster rows written per bulk chunk.
+/// Roster, households and accounts rows written per bulk chunk.
 const BULK_ROWS: usize = 8_000;
 
 /// What applying a row did.
@@ -1040,7 +1040,7 @@ struct Writer<'a> {
     /// Households written by this file: 户编号 → (id, facts, first row).
     households: HashMap<String, (i64, HouseholdFacts, u32)>,
     today: Date,
-    /// Roster rows waiting to be written in bulk (see [`Writer::flush_rows`]).
+    /// Rows waiting to be written in bulk (see [`Writer::flush_rows`]).
     buffered: Vec<RowItem>,
     /// Provenance rows waiting for one multi-row insert.
     provenance: Vec<ImportRowRecord>,
@@ -1099,7 +1099,10 @@ impl Writer<'_> {
         {
             s.rows += 1;
         }
-        if self.kind == ListKind::Roster {
+        if matches!(
+            self.kind,
+            ListKind::Roster | ListKind::Households | ListKind::Accounts
+        ) {
             self.buffered.push(item);
             return Ok(());
         }
@@ -1119,11 +1122,11 @@ impl Writer<'_> {
         self.settle(&item, written, issues)
     }
 
-    /// Writes the buffered roster rows in bulk and the pending provenance.
+    /// Writes the buffered rows in bulk and the pending provenance.
     ///
-    /// Roster rows are written a chunk at a time through the store's bulk
-    /// methods: the same rows, outcomes and audit entries as row by row,
-    /// in a few statements per chunk. A chunk is cut where an ID number
+    /// Roster, households and accounts rows are written a chunk at a time
+    /// through the store's bulk methods: the same rows, outcomes and audit
+    /// entries as row by row, in a few statements per chunk. A chunk is cut where an ID number
     /// repeats, so a later row is merged with what the earlier one wrote.
     async fn flush_rows(&mut self) -> Result<(), ImportError> {
         let items = std::mem::take(&mut self.buffered);
@@ -1131,19 +1134,19 @@ impl Writer<'_> {
         let mut start = 0;
         let mut ids = std::collections::HashSet::new();
         for (i, item) in items.iter().enumerate() {
-            if let Some(Parsed::Roster { person, .. }) = &item.v.parsed
+            if let Some(person) = item.v.parsed.as_ref().and_then(Parsed::person)
                 && let Some(id) = &person.id
                 && !ids.insert(id.as_str())
             {
-                written.extend(self.apply_rosters(&items[start..i]).await?);
+                written.extend(self.apply_chunk(&items[start..i]).await?);
                 start = i;
                 ids.clear();
                 ids.insert(id.as_str());
             }
         }
-        written.extend(self.apply_rosters(&items[start..]).await?);
-        for (item, w) in items.iter().zip(written) {
-            self.settle(item, w, Vec::new())?;
+        written.extend(self.apply_chunk(&items[start..]).await?);
+        for (item, (w, issues)) in items.iter().zip(written) {
+            self.settle(item, w, issues)?;
         }
         if let Some(batch) = self.batch_id
             && !self.provenance.is_empty()
@@ -1155,6 +1158,265 @@ impl Writer<'_> {
                 .map_err(store_err(&self.file))?;
         }
         Ok(())
+    }
+
+    /// Writes buffered rows (no ID number repeated among them) in bulk;
+    /// returns what each row wrote and why it was refused, in order.
+    async fn apply_chunk(
+        &mut self,
+        items: &[RowItem],
+    ) -> Result<Vec<(Option<Written>, Vec<Issue>)>, ImportError> {
+        match self.kind {
+            ListKind::Households => return self.apply_households(items).await,
+            ListKind::Accounts => return self.apply_accounts(items).await,
+            _ => {}
+        }
+        Ok(self
+            .apply_rosters(items)
+            .await?
+            .into_iter()
+            .map(|w| (w, Vec::new()))
+            .collect())
+    }
+
+    /// Writes 建档立卡 rows (no ID number repeated among them) in bulk, with
+    /// the per-row path's rules: a household is written by the first row
+    /// that states it and later rows must state it alike; a member row's
+    /// 户编号 must name a household of the registry or of an earlier row;
+    /// a refused row writes nothing. Households first, then persons, then
+    /// the persons' links to their households.
+    async fn apply_households(
+        &mut self,
+        items: &[RowItem],
+    ) -> Result<Vec<(Option<Written>, Vec<Issue>)>, ImportError> {
+        let err = store_err(&self.file);
+        let mut out: Vec<(Option<Written>, Vec<Issue>)> = vec![(None, Vec::new()); items.len()];
+        // The registry's households this chunk names, read before anything
+        // of the chunk is written (as the per-row path saw them).
+        let mut nos: Vec<&str> = Vec::new();
+        for item in items {
+            if let Some(Parsed::Household {
+                household, link, ..
+            }) = &item.v.parsed
+            {
+                let no = household
+                    .as_ref()
+                    .map(|h| h.household_no.as_str())
+                    .or(link.as_deref());
+                if let Some(no) = no
+                    && !self.households.contains_key(no)
+                {
+                    nos.push(no);
+                }
+            }
+        }
+        let registry = if nos.is_empty() {
+            HashMap::new()
+        } else {
+            self.tx.households_by_nos(&nos).await.map_err(&err)?
+        };
+        // Which household each row belongs to: written before this chunk,
+        // new in it (index into `new`), or the registry's.
+        enum Link {
+            Known(i64),
+            New(usize),
+        }
+        let mut new: Vec<(HouseholdRecord, Option<i64>)> = Vec::new();
+        let mut new_index: HashMap<&str, (usize, usize)> = HashMap::new(); // no → (new, item)
+        let mut rows: Vec<(usize, Option<Link>)> = Vec::new(); // (item, household)
+        for (i, item) in items.iter().enumerate() {
+            let Some(Parsed::Household {
+                household, link, ..
+            }) = &item.v.parsed
+            else {
+                continue;
+            };
+            let row = i64::from(item.row);
+            if let Some(h) = household {
+                let no = h.household_no.as_str();
+                let first = match self.households.get(no) {
+                    Some((id, facts, first_row)) => Some((Link::Known(*id), facts, *first_row)),
+                    None => new_index.get(no).map(|(n, at)| {
+                        let Some(Parsed::Household {
+                            household: Some(facts),
+                            ..
+                        }) = &items[*at].v.parsed
+                        else {
+                            unreachable!("indexed rows define a household")
+                        };
+                        (Link::New(*n), facts, items[*at].row)
+                    }),
+                };
+                match first {
+                    Some((_, facts, first_row)) if facts != h => {
+                        let Applied::Refused { issues } = self.refuse(
+                            Field::HouseholdNo,
+                            no,
+                            format!(
+                                "户编号 {no} 的户信息（区划、户主、脱贫状态、低保、特困、致贫原因或收入）与第 {first_row} 行不一致"
+                            ),
+                        ) else {
+                            unreachable!("refuse refuses")
+                        };
+                        out[i].1 = issues;
+                    }
+                    Some((link, _, _)) => rows.push((i, Some(link))),
+                    None => {
+                        let existing = registry.get(no).map(|x| x.record.clone());
+                        new_index.insert(no, (new.len(), i));
+                        rows.push((i, Some(Link::New(new.len()))));
+                        new.push((merge_household(existing, h), Some(row)));
+                    }
+                }
+            } else if let Some(no) = link {
+                let found = match self.households.get(no.as_str()) {
+                    Some((id, _, _)) => Some(Link::Known(*id)),
+                    None => match new_index.get(no.as_str()) {
+                        Some((n, _)) => Some(Link::New(*n)),
+                        None => registry.get(no.as_str()).map(|h| Link::Known(h.id)),
+                    },
+                };
+                match found {
+                    Some(l) => rows.push((i, Some(l))),
+                    None => {
+                        let Applied::Refused { issues } = self.refuse(
+                            Field::HouseholdNo,
+                            no,
+                            format!("户编号 {no} 不在建档立卡户名单中；请先导入贫困户名单（households），或核对户编号"),
+                        ) else {
+                            unreachable!("refuse refuses")
+                        };
+                        out[i].1 = issues;
+                    }
+                }
+            } else {
+                rows.push((i, None));
+            }
+        }
+        let mut changed = vec![false; items.len()];
+        let mut new_ids = Vec::with_capacity(new.len());
+        if !new.is_empty() {
+            let done = self.tx.upsert_households_bulk(&new).await.map_err(&err)?;
+            for ((record, row), u) in new.iter().zip(&done) {
+                let at = new_index[record.household_no.as_str()].1;
+                changed[at] |= self.count(u.outcome);
+                let Some(Parsed::Household {
+                    household: Some(facts),
+                    ..
+                }) = &items[at].v.parsed
+                else {
+                    unreachable!("indexed rows define a household")
+                };
+                self.households.insert(
+                    record.household_no.clone(),
+                    (u.id, facts.clone(), row.unwrap_or_default() as u32),
+                );
+                new_ids.push(u.id);
+            }
+        }
+        if rows.is_empty() {
+            return Ok(out);
+        }
+        let keys: Vec<(Option<&IdNumber>, Option<i64>)> = rows
+            .iter()
+            .map(|(i, _)| {
+                let Some(Parsed::Household { person, .. }) = &items[*i].v.parsed else {
+                    unreachable!("only household rows are kept")
+                };
+                (person.id.as_ref(), Some(i64::from(items[*i].row)))
+            })
+            .collect();
+        let persons = self
+            .tx
+            .merge_persons_bulk(&keys, |n, existing| {
+                let Some(Parsed::Household { person, .. }) = &items[rows[n].0].v.parsed else {
+                    unreachable!("only household rows are kept")
+                };
+                merge_person(existing, person)
+            })
+            .await
+            .map_err(&err)?;
+        let mut links = Vec::new();
+        for ((i, link), p) in rows.iter().zip(&persons) {
+            changed[*i] |= self.count(p.outcome);
+            let household = match link {
+                Some(Link::Known(id)) => Some(*id),
+                Some(Link::New(n)) => Some(new_ids[*n]),
+                None => None,
+            };
+            if let Some(h) = household {
+                links.push((*i, (p.id, Some(h), Some(i64::from(items[*i].row)))));
+            }
+        }
+        if !links.is_empty() {
+            let (owners, records): (Vec<usize>, Vec<_>) = links.into_iter().unzip();
+            let done = self
+                .tx
+                .set_person_households_bulk(&records)
+                .await
+                .map_err(&err)?;
+            for (i, o) in owners.into_iter().zip(done) {
+                changed[i] |= self.count(o);
+            }
+        }
+        for ((i, _), p) in rows.iter().zip(&persons) {
+            out[*i].0 = Some(("persons", p.id, changed[*i]));
+        }
+        Ok(out)
+    }
+
+    /// Writes 资助卡 rows (no ID number repeated among them) in bulk: the
+    /// persons merged with the registry, then their accounts.
+    async fn apply_accounts(
+        &mut self,
+        items: &[RowItem],
+    ) -> Result<Vec<(Option<Written>, Vec<Issue>)>, ImportError> {
+        let err = store_err(&self.file);
+        let mut out: Vec<(Option<Written>, Vec<Issue>)> = vec![(None, Vec::new()); items.len()];
+        let rows: Vec<(usize, &PersonFacts, Option<&AccountFacts>, i64)> = items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| match &item.v.parsed {
+                Some(Parsed::Account { person, account }) => {
+                    Some((i, person, account.as_ref(), i64::from(item.row)))
+                }
+                _ => None,
+            })
+            .collect();
+        if rows.is_empty() {
+            return Ok(out);
+        }
+        let keys: Vec<(Option<&IdNumber>, Option<i64>)> = rows
+            .iter()
+            .map(|(_, p, _, row)| (p.id.as_ref(), Some(*row)))
+            .collect();
+        let persons = self
+            .tx
+            .merge_persons_bulk(&keys, |n, existing| merge_person(existing, rows[n].1))
+            .await
+            .map_err(&err)?;
+        let mut changed: Vec<bool> = persons.iter().map(|p| self.count(p.outcome)).collect();
+        let mut accounts = Vec::new();
+        for (n, (_, _, account, row)) in rows.iter().enumerate() {
+            if let Some(a) = account {
+                accounts.push((n, (self.account_record(persons[n].id, a), Some(*row))));
+            }
+        }
+        if !accounts.is_empty() {
+            let (owners, records): (Vec<usize>, Vec<_>) = accounts.into_iter().unzip();
+            let done = self
+                .tx
+                .set_bank_accounts_bulk(&records)
+                .await
+                .map_err(&err)?;
+            for (n, u) in owners.into_iter().zip(done) {
+                changed[n] |= self.count(u.outcome);
+            }
+        }
+        for (n, (i, _, _, _)) in rows.iter().enumerate() {
+            out[*i].0 = Some(("persons", persons[n].id, changed[n]));
+        }
+        Ok(out)
     }
 
     /// Writes roster rows (no ID number repeated among them) in bulk;
@@ -1242,14 +1504,26 @@ impl Writer<'_> {
                 changed[n] |= self.count(u.outcome);
             }
         }
-        // Accounts keep the per-row path: closing an old number and opening
-        // a new one is a small sequence of its own.
+        let mut accounts = Vec::new();
         for (n, (i, _, row)) in rosters.iter().enumerate() {
-            if let Some(Parsed::Roster { accounts, .. }) = &items[*i].v.parsed {
-                for a in accounts {
-                    changed[n] |= self.account(persons[n].id, a, *row).await?;
+            if let Some(Parsed::Roster { accounts: list, .. }) = &items[*i].v.parsed {
+                for a in list {
+                    accounts.push((n, (self.account_record(persons[n].id, a), Some(*row))));
                 }
             }
+        }
+        if !accounts.is_empty() {
+            let (owners, records): (Vec<usize>, Vec<_>) = accounts.into_iter().unzip();
+            let done = self
+                .tx
+                .set_bank_accounts_bulk(&records)
+                .await
+                .map_err(&err)?;
+            for (n, u) in owners.into_iter().zip(done) {
+                changed[n] |= self.count(u.outcome);
+            }
+        }
+        for (n, (i, _, _)) in rosters.iter().enumerate() {
             out[*i] = Some(("persons", persons[n].id, changed[n]));
         }
         Ok(out)
@@ -1613,13 +1887,9 @@ impl Writer<'_> {
         Ok(self.count(u.outcome))
     }
 
-    async fn account(
-        &mut self,
-        person_id: i64,
-        a: &AccountFacts,
-        row: i64,
-    ) -> Result<bool, ImportError> {
-        let r = BankAccountRecord {
+    /// The account a list row states, for a person.
+    fn account_record(&self, person_id: i64, a: &AccountFacts) -> BankAccountRecord {
+        BankAccountRecord {
             person_id,
             kind: a.kind,
             bank_name: a.bank_name.clone(),
@@ -1627,7 +1897,16 @@ impl Writer<'_> {
             holder_name: a.holder_name.clone(),
             holder_relation: a.holder_relation.clone(),
             valid_from: a.valid_from.unwrap_or(self.today),
-        };
+        }
+    }
+
+    async fn account(
+        &mut self,
+        person_id: i64,
+        a: &AccountFacts,
+        row: i64,
+    ) -> Result<bool, ImportError> {
+        let r = self.account_record(person_id, a);
         let u = self
             .tx
             .set_bank_account(&r, Some(row))

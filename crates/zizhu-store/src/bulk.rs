@@ -187,58 +187,18 @@ impl WriteTx {
             cells.extend(keyed.insert_extra.iter().cloned());
             cells
         };
+        // Rows without a key (a person without an ID) go one by one, between
+        // the multi-row inserts of the keyed rows around them, so that
+        // primary keys are given in record order as row by row.
         let mut inserted: HashMap<usize, Snapshot> = HashMap::new();
-        let (with_key, without_key): (Vec<usize>, Vec<usize>) =
-            inserts.iter().partition(|i| items[**i].key.is_some());
-        if let Some(&first) = with_key.first() {
-            let columns: Vec<&'static str> = full(first).iter().map(|(c, _)| *c).collect();
-            // Only the new primary key and the record key come back: the
-            // rest of the row is what was written (`Snapshot::inserted`).
-            let mut returning: Vec<&'static str> = vec![table.pk];
-            returning.extend(keyed.key_cols.iter().copied());
-            for chunk in with_key.chunks(rows_per_stmt(columns.len())) {
-                let rows: Vec<Vec<Cell>> = chunk
-                    .iter()
-                    .map(|i| {
-                        items[*i]
-                            .cells
-                            .iter()
-                            .chain(&keyed.insert_extra)
-                            .map(|(_, v)| v.clone())
-                            .collect()
-                    })
-                    .collect();
-                let returned = self
-                    .conn()
-                    .insert_rows(
-                        table.name,
-                        &typed(table, &columns),
-                        rows,
-                        &returning,
-                        "批量新增记录",
-                    )
-                    .await?;
-                let mut by_key: HashMap<Vec<Cell>, Cell> = HashMap::with_capacity(returned.len());
-                for r in &returned {
-                    let pk = r.cell(table.pk, table.pk_kind())?;
-                    let key = keyed
-                        .key_cols
-                        .iter()
-                        .map(|c| r.cell(c, kind_of(table, c)))
-                        .collect::<Result<Vec<Cell>, _>>()?;
-                    by_key.insert(key, pk);
-                }
-                for i in chunk {
-                    let key = items[*i].key.as_ref().expect("partitioned on key");
-                    let pk = by_key.remove(key).ok_or(StoreError::Database {
-                        context: "批量新增记录",
-                        detail: "数据库没有返回新记录".into(),
-                    })?;
-                    inserted.insert(*i, Snapshot::inserted(table, pk, full(*i)));
-                }
+        let mut run: Vec<usize> = Vec::new();
+        for &i in &inserts {
+            if items[i].key.is_some() {
+                run.push(i);
+                continue;
             }
-        }
-        for i in without_key {
+            self.insert_keyed(keyed, items, &std::mem::take(&mut run), &mut inserted)
+                .await?;
             let cells = full(i);
             let mut q = crate::write::insert_stmt(table, &cells)?;
             q.returning_col(table.pk);
@@ -253,6 +213,7 @@ impl WriteTx {
             let pk = row.cell(table.pk, table.pk_kind())?;
             inserted.insert(i, Snapshot::inserted(table, pk, cells));
         }
+        self.insert_keyed(keyed, items, &run, &mut inserted).await?;
         // Changed rows, and every audit entry in record order.
         let ctx = self.context().clone();
         let at = now_utc();
@@ -325,6 +286,72 @@ impl WriteTx {
         #[cfg(debug_assertions)]
         self.check_written(&written).await?;
         self.insert_audit_rows(audit_rows).await
+    }
+
+    /// Inserts the keyed records `run` (in order) with multi-row inserts and
+    /// matches the new primary keys back by key.
+    async fn insert_keyed(
+        &mut self,
+        keyed: &Keyed,
+        items: &[Item],
+        run: &[usize],
+        inserted: &mut HashMap<usize, Snapshot>,
+    ) -> Result<(), StoreError> {
+        let table = keyed.table;
+        let full = |i: usize| -> Vec<(&'static str, Cell)> {
+            let mut cells = items[i].cells.clone();
+            cells.extend(keyed.insert_extra.iter().cloned());
+            cells
+        };
+        if let Some(&first) = run.first() {
+            let columns: Vec<&'static str> = full(first).iter().map(|(c, _)| *c).collect();
+            // Only the new primary key and the record key come back: the
+            // rest of the row is what was written (`Snapshot::inserted`).
+            let mut returning: Vec<&'static str> = vec![table.pk];
+            returning.extend(keyed.key_cols.iter().copied());
+            for chunk in run.chunks(rows_per_stmt(columns.len())) {
+                let rows: Vec<Vec<Cell>> = chunk
+                    .iter()
+                    .map(|i| {
+                        items[*i]
+                            .cells
+                            .iter()
+                            .chain(&keyed.insert_extra)
+                            .map(|(_, v)| v.clone())
+                            .collect()
+                    })
+                    .collect();
+                let returned = self
+                    .conn()
+                    .insert_rows(
+                        table.name,
+                        &typed(table, &columns),
+                        rows,
+                        &returning,
+                        "批量新增记录",
+                    )
+                    .await?;
+                let mut by_key: HashMap<Vec<Cell>, Cell> = HashMap::with_capacity(returned.len());
+                for r in &returned {
+                    let pk = r.cell(table.pk, table.pk_kind())?;
+                    let key = keyed
+                        .key_cols
+                        .iter()
+                        .map(|c| r.cell(c, kind_of(table, c)))
+                        .collect::<Result<Vec<Cell>, _>>()?;
+                    by_key.insert(key, pk);
+                }
+                for i in chunk {
+                    let key = items[*i].key.as_ref().expect("runs hold keyed records");
+                    let pk = by_key.remove(key).ok_or(StoreError::Database {
+                        context: "批量新增记录",
+                        detail: "数据库没有返回新记录".into(),
+                    })?;
+                    inserted.insert(*i, Snapshot::inserted(table, pk, full(*i)));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Debug builds only: reads back every row the bulk path wrote and
@@ -538,6 +565,216 @@ impl WriteTx {
             })
             .collect();
         upserted(self.bulk_upsert(&keyed, items).await?)
+    }
+
+    /// The households with these 户编号, read inside this transaction, by
+    /// 户编号. Lets an import merge a list with the registry, and find the
+    /// households its member rows name, without a second connection.
+    pub async fn households_by_nos(
+        &mut self,
+        nos: &[&str],
+    ) -> Result<std::collections::HashMap<String, Household>, StoreError> {
+        let keyed = Keyed {
+            table: &schema::HOUSEHOLDS,
+            key_cols: &["household_no"],
+            insert_extra: Vec::new(),
+        };
+        let keys: Vec<Vec<Cell>> = nos.iter().map(|n| vec![Cell::text(*n)]).collect();
+        let found = self.existing_by_keys(&keyed, &keys).await?;
+        found
+            .into_iter()
+            .map(|(k, s)| Ok((k[0].render(), codec::household_from(&s)?)))
+            .collect()
+    }
+
+    /// [`WriteTx::upsert_household`] for many households: the same rows,
+    /// outcomes and audit entries, in record order.
+    pub async fn upsert_households_bulk(
+        &mut self,
+        households: &[(HouseholdRecord, Option<i64>)],
+    ) -> Result<Vec<Upserted>, StoreError> {
+        if households
+            .iter()
+            .any(|(h, _)| h.household_no.trim().is_empty())
+        {
+            return Err(StoreError::Invalid {
+                detail: "户编号为空".into(),
+            });
+        }
+        let keyed = Keyed {
+            table: &schema::HOUSEHOLDS,
+            key_cols: &["household_no"],
+            insert_extra: Vec::new(),
+        };
+        let items = households
+            .iter()
+            .map(|(h, row)| Item {
+                key: Some(vec![Cell::text(&h.household_no)]),
+                cells: codec::household_cells(h),
+                source_row: *row,
+            })
+            .collect();
+        upserted(self.bulk_upsert(&keyed, items).await?)
+    }
+
+    /// [`WriteTx::set_person_household`] for many persons: `(person id,
+    /// household id, source row)`. The same updates, outcomes and audit
+    /// entries, in order.
+    pub async fn set_person_households_bulk(
+        &mut self,
+        links: &[(i64, Option<i64>, Option<i64>)],
+    ) -> Result<Vec<Outcome>, StoreError> {
+        let ids: Vec<i64> = links.iter().map(|(p, _, _)| *p).collect();
+        self.require_persons(&ids).await?;
+        let households = Keyed {
+            table: &schema::HOUSEHOLDS,
+            key_cols: &["id"],
+            insert_extra: Vec::new(),
+        };
+        let wanted: Vec<Vec<Cell>> = links
+            .iter()
+            .filter_map(|(_, h, _)| h.map(|h| vec![Cell::Int(h)]))
+            .collect();
+        let found = self.existing_by_keys(&households, &wanted).await?;
+        if let Some(missing) = wanted.iter().find(|k| !found.contains_key(*k)) {
+            return Err(StoreError::NotFound {
+                entity: "家庭户",
+                key: missing[0].render(),
+            });
+        }
+        let keyed = Keyed {
+            table: &schema::PERSONS,
+            key_cols: &["id"],
+            insert_extra: Vec::new(),
+        };
+        let items = links
+            .iter()
+            .map(|(p, h, row)| Item {
+                key: Some(vec![Cell::Int(*p)]),
+                cells: vec![("household_id", Cell::opt_int(*h))],
+                source_row: *row,
+            })
+            .collect();
+        Ok(self
+            .bulk_upsert(&keyed, items)
+            .await?
+            .into_iter()
+            .map(|(_, o)| o)
+            .collect())
+    }
+
+    /// [`WriteTx::set_bank_account`] for many accounts: the same closes,
+    /// updates, new rows, outcomes and audit entries. The list is cut where
+    /// a person's account kind repeats, so a later record sees what the
+    /// earlier one wrote; within a part, the closes of old numbers are
+    /// written before the updates and new rows.
+    pub async fn set_bank_accounts_bulk(
+        &mut self,
+        accounts: &[(BankAccountRecord, Option<i64>)],
+    ) -> Result<Vec<Upserted>, StoreError> {
+        let ids: Vec<i64> = accounts.iter().map(|(a, _)| a.person_id).collect();
+        self.require_persons(&ids).await?;
+        let mut out = Vec::with_capacity(accounts.len());
+        let mut start = 0;
+        let mut seen = HashSet::new();
+        for (i, (a, _)) in accounts.iter().enumerate() {
+            if !seen.insert((a.person_id, a.kind.label())) {
+                out.extend(self.set_bank_accounts_part(&accounts[start..i]).await?);
+                start = i;
+                seen.clear();
+                seen.insert((a.person_id, a.kind.label()));
+            }
+        }
+        out.extend(self.set_bank_accounts_part(&accounts[start..]).await?);
+        Ok(out)
+    }
+
+    /// [`WriteTx::set_bank_accounts_bulk`] for records whose (person, kind)
+    /// do not repeat.
+    async fn set_bank_accounts_part(
+        &mut self,
+        accounts: &[(BankAccountRecord, Option<i64>)],
+    ) -> Result<Vec<Upserted>, StoreError> {
+        if accounts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let table = &schema::BANK_ACCOUNTS;
+        let active_label = AccountStatus::Active.label();
+        // The persons' active accounts, by (person, kind), lowest id first.
+        let mut persons: Vec<i64> = accounts.iter().map(|(a, _)| a.person_id).collect();
+        persons.sort_unstable();
+        persons.dedup();
+        let mut active: HashMap<(i64, String), Vec<Snapshot>> = HashMap::new();
+        for chunk in persons.chunks(READ_CHUNK) {
+            let mut q = select_all(table);
+            q.and_where(Expr::col("person_id").is_in(chunk.iter().copied()))
+                .and_where(Expr::col("status").eq(active_label))
+                .order_by(table.pk, Order::Asc);
+            for r in self.conn().fetch_all(&q, "批量读取现有账户").await? {
+                let s = Snapshot::from_row(table, &r, "")?;
+                let key = (s.int("person_id")?, s.text("kind")?);
+                active.entry(key).or_default().push(s);
+            }
+        }
+        let mut closes = Vec::new();
+        let mut close_state = HashMap::new();
+        let mut items = Vec::with_capacity(accounts.len());
+        let mut same_state = HashMap::new();
+        for (a, row) in accounts {
+            let number = Cell::text(a.account_no.as_str());
+            let key = vec![
+                Cell::Int(a.person_id),
+                Cell::text(a.kind.label()),
+                number.clone(),
+            ];
+            let mut same = None;
+            for s in active
+                .remove(&(a.person_id, a.kind.label().to_string()))
+                .unwrap_or_default()
+            {
+                if *s.get("account_no") == number && same.is_none() {
+                    same = Some(s);
+                    continue;
+                }
+                let k = vec![s.pk().clone()];
+                closes.push(Item {
+                    key: Some(k.clone()),
+                    cells: vec![
+                        ("status", Cell::text(AccountStatus::Closed.label())),
+                        ("valid_to", Cell::text(a.valid_from.to_string())),
+                    ],
+                    source_row: *row,
+                });
+                close_state.insert(k, s);
+            }
+            let mut cells = codec::bank_account_cells(a);
+            if let Some(s) = same {
+                cells.retain(|(c, _)| *c != "valid_from");
+                same_state.insert(key.clone(), s);
+            } else {
+                cells.push(("status", Cell::text(active_label)));
+                cells.push(("valid_to", Cell::Null));
+            }
+            items.push(Item {
+                key: Some(key),
+                cells,
+                source_row: *row,
+            });
+        }
+        if !closes.is_empty() {
+            let by_id = Keyed {
+                table,
+                key_cols: &["id"],
+                insert_extra: Vec::new(),
+            };
+            self.bulk_upsert_from(&by_id, closes, close_state).await?;
+        }
+        let by_number = Keyed {
+            table,
+            key_cols: &["person_id", "kind", "account_no"],
+            insert_extra: Vec::new(),
+        };
+        upserted(self.bulk_upsert_from(&by_number, items, same_state).await?)
     }
 
     /// [`WriteTx::record_import_row`] for many rows, in multi-row inserts.

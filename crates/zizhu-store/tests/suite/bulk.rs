@@ -331,3 +331,238 @@ pub async fn bulk_batch_rollback_restores_exact_previous_state(store: Store) {
     assert_eq!(state_of(&store, old).await, before);
     assert_eq!(store.count_persons(&Scope::All).await.unwrap(), 1);
 }
+
+/// Households and persons' links to them, written per row or in bulk with
+/// 户编号 and ID numbers from `base`; returns the outcomes and the audit
+/// entries.
+async fn household_scenario(
+    store: &Store,
+    base: u16,
+    bulk: bool,
+) -> (Vec<Outcome>, Vec<AuditEntry>) {
+    let before = audit_count(store).await;
+    let mut outcomes = Vec::new();
+    let no = |n: u16| format!("43112600100{base}{n}");
+    let mut ids = Vec::new();
+    for round in 0..2 {
+        let mut tx = store.begin_write(ctx(None)).await.unwrap();
+        let mut changed = household(&no(1));
+        if round == 1 {
+            changed.dibao = !changed.dibao;
+        }
+        let rows = vec![(changed, Some(2)), (household(&no(2)), Some(3))];
+        let ups = if bulk {
+            tx.upsert_households_bulk(&rows).await.unwrap()
+        } else {
+            let mut v = Vec::new();
+            for (r, row) in &rows {
+                v.push(tx.upsert_household(r, *row).await.unwrap());
+            }
+            v
+        };
+        outcomes.extend(ups.iter().map(|u| u.outcome));
+        if round == 0 {
+            for n in 1..=3 {
+                let p = person(Some(id(base + n)), "张小红");
+                ids.push(tx.upsert_person(&p, None).await.unwrap().id);
+            }
+        }
+        // Round 0 links all three; round 1 keeps one, moves one, unlinks one.
+        let targets = if round == 0 {
+            [Some(ups[0].id), Some(ups[0].id), Some(ups[1].id)]
+        } else {
+            [Some(ups[0].id), Some(ups[1].id), None]
+        };
+        let links: Vec<(i64, Option<i64>, Option<i64>)> = ids
+            .iter()
+            .zip(targets)
+            .enumerate()
+            .map(|(i, (p, h))| (*p, h, Some(i as i64 + 2)))
+            .collect();
+        if bulk {
+            outcomes.extend(tx.set_person_households_bulk(&links).await.unwrap());
+        } else {
+            for (p, h, row) in &links {
+                outcomes.push(tx.set_person_household(*p, *h, *row).await.unwrap());
+            }
+        }
+        tx.commit().await.unwrap();
+    }
+    let log = all_audit(store).await;
+    (outcomes, log[before..].to_vec())
+}
+
+pub async fn bulk_households_and_links_match_the_per_row_path(store: Store) {
+    setup(&store).await;
+    let (row_outcomes, row_log) = household_scenario(&store, 10, false).await;
+    let (bulk_outcomes, bulk_log) = household_scenario(&store, 20, true).await;
+    use Outcome::*;
+    assert_eq!(
+        bulk_outcomes,
+        [
+            Inserted, Inserted, Updated, Updated, Updated, // round 0
+            Updated, Unchanged, Unchanged, Updated, Updated, // round 1
+        ]
+    );
+    assert_eq!(bulk_outcomes, row_outcomes);
+    let strip = |e: &AuditEntry| {
+        let s = |v: &Option<Value>| {
+            v.clone().map(|mut v| {
+                if let Some(o) = v.as_object_mut() {
+                    for k in ["id", "id_number", "household_no", "household_id"] {
+                        o.remove(k);
+                    }
+                }
+                v
+            })
+        };
+        let linked = |v: &Option<Value>| v.as_ref().map(|v| v["household_id"].is_null());
+        (
+            normalized(e).0,
+            e.entity.clone(),
+            s(&e.before),
+            s(&e.after),
+            linked(&e.before),
+            linked(&e.after),
+            e.source_row,
+        )
+    };
+    let rows: Vec<_> = row_log
+        .iter()
+        .filter(|e| e.entity != "persons" || e.before.is_some())
+        .map(strip)
+        .collect();
+    let bulk: Vec<_> = bulk_log
+        .iter()
+        .filter(|e| e.entity != "persons" || e.before.is_some())
+        .map(strip)
+        .collect();
+    assert_eq!(bulk, rows);
+    // A link to a household that does not exist writes nothing.
+    let count = audit_count(&store).await;
+    let person = bulk_log.iter().find(|e| e.entity == "persons").unwrap();
+    let pid: i64 = person.entity_key.parse().unwrap();
+    let mut tx = store.begin_write(ctx(None)).await.unwrap();
+    let err = tx
+        .set_person_households_bulk(&[(pid, Some(999_999), None)])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+    drop(tx);
+    assert_eq!(audit_count(&store).await, count);
+}
+
+/// Accounts written per row or in bulk for three persons with ID numbers
+/// from `base`: new accounts, then a changed bank, a new number (the old
+/// one closed), an unchanged one, and the same person's kind twice in one
+/// call. Returns the outcomes and the audit entries.
+async fn account_scenario(store: &Store, base: u16, bulk: bool) -> (Vec<Outcome>, Vec<AuditEntry>) {
+    let before = audit_count(store).await;
+    let mut tx = store.begin_write(ctx(None)).await.unwrap();
+    let mut ids = Vec::new();
+    for n in 1..=3 {
+        let p = person(Some(id(base + n)), "张小红");
+        ids.push(tx.upsert_person(&p, None).await.unwrap().id);
+    }
+    tx.commit().await.unwrap();
+    let b = u64::from(base) * 100;
+    let mut changed_bank = account(ids[0], AccountKind::AidCard, b + 1, "2018-09-01");
+    changed_bank.bank_name = "中国农业银行宁远县支行".into();
+    let rounds = [
+        vec![
+            account(ids[0], AccountKind::AidCard, b + 1, "2018-09-01"),
+            account(ids[1], AccountKind::AidCard, b + 2, "2018-09-01"),
+            account(ids[2], AccountKind::OneCard, b + 3, "2018-09-01"),
+        ],
+        vec![
+            changed_bank,
+            account(ids[1], AccountKind::AidCard, b + 4, "2019-03-01"),
+            account(ids[2], AccountKind::OneCard, b + 3, "2019-03-01"),
+            account(ids[0], AccountKind::AidCard, b + 5, "2019-03-01"),
+        ],
+    ];
+    let mut outcomes = Vec::new();
+    for accounts in rounds {
+        let rows: Vec<(BankAccountRecord, Option<i64>)> = accounts
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| (a, Some(i as i64 + 2)))
+            .collect();
+        let mut tx = store.begin_write(ctx(None)).await.unwrap();
+        if bulk {
+            let done = tx.set_bank_accounts_bulk(&rows).await.unwrap();
+            outcomes.extend(done.iter().map(|u| u.outcome));
+        } else {
+            for (a, row) in &rows {
+                outcomes.push(tx.set_bank_account(a, *row).await.unwrap().outcome);
+            }
+        }
+        tx.commit().await.unwrap();
+    }
+    let log = all_audit(store).await;
+    (outcomes, log[before..].to_vec())
+}
+
+pub async fn bulk_accounts_match_the_per_row_path(store: Store) {
+    setup(&store).await;
+    let (row_outcomes, row_log) = account_scenario(&store, 30, false).await;
+    let (bulk_outcomes, bulk_log) = account_scenario(&store, 40, true).await;
+    use Outcome::*;
+    assert_eq!(
+        bulk_outcomes,
+        [
+            Inserted, Inserted, Inserted, Updated, Inserted, Unchanged, Inserted
+        ]
+    );
+    assert_eq!(bulk_outcomes, row_outcomes);
+    // The same entries; within one call the bulk path writes the closes of
+    // old numbers first, so compare them in a fixed order.
+    let strip = |log: &[AuditEntry]| {
+        let mut v: Vec<String> = log
+            .iter()
+            .map(|e| {
+                let (a, entity, before, after, row) = normalized(e);
+                let no = |v: &Option<Value>| {
+                    v.as_ref().and_then(|v| {
+                        v["account_no"]
+                            .as_str()
+                            .map(|s| s[s.len() - 3..s.len() - 1].to_string())
+                    })
+                };
+                let (b, f) = (no(&e.before), no(&e.after));
+                let drop_no = |v: Option<Value>| {
+                    v.map(|mut v| {
+                        if let Some(o) = v.as_object_mut() {
+                            o.remove("account_no");
+                        }
+                        v
+                    })
+                };
+                format!(
+                    "{a} {entity} {:?} {:?} {b:?} {f:?} {row:?}",
+                    drop_no(before),
+                    drop_no(after)
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(strip(&bulk_log), strip(&row_log));
+    // The accounts as stored: one active per person and kind, the closed
+    // ones ended on the new number's first day.
+    let person: i64 = bulk_log
+        .iter()
+        .find(|e| e.entity == "persons")
+        .unwrap()
+        .entity_key
+        .parse()
+        .unwrap();
+    let accounts = store.person_bank_accounts(person).await.unwrap();
+    assert_eq!(accounts.len(), 2, "{accounts:?}");
+    assert_eq!(
+        accounts.iter().filter(|a| a.valid_to.is_none()).count(),
+        1,
+        "{accounts:?}"
+    );
+}

@@ -51,6 +51,8 @@ macro_rules! storage_tests {
             bulk_writes_match_the_per_row_path,
             bulk_chunk_with_duplicates_is_applied_in_order,
             bulk_batch_rollback_restores_exact_previous_state,
+            bulk_households_and_links_match_the_per_row_path,
+            bulk_accounts_match_the_per_row_path,
             compare_ledger_is_audited_idempotent_and_scoped,
             school_aid_profiles_roll_back_with_their_batch,
         );
