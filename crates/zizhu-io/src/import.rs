@@ -2064,6 +2064,39 @@ impl Writer<'_> {
         };
         let mut summary = self.summary;
         let mut tx = self.tx;
+        // The rejection report is written before the commit: a report that
+        // cannot be written (no such folder, disk full, no permission) must
+        // not leave an import committed whose rejected rows nobody can see.
+        // Such a failure rolls the whole file back, like any other.
+        let mut saved_report = None;
+        if let Some(report) = report {
+            let path = report.path().to_path_buf();
+            let saved = tokio::task::spawn_blocking(move || {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| (path.clone(), e.to_string()))?;
+                }
+                report.save().map_err(|e| (path, e.to_string()))
+            })
+            .await
+            .map_err(|e| ImportError::Internal {
+                file: file.clone(),
+                detail: e.to_string(),
+            })
+            .and_then(|r| {
+                r.map_err(|(path, detail)| ImportError::Report {
+                    file: path.display().to_string(),
+                    detail,
+                })
+            });
+            match saved {
+                Ok(p) => saved_report = Some(p),
+                Err(e) => {
+                    let _ = tx.rollback().await;
+                    fail_batch(store, opts, batch_id, &file).await;
+                    return Err(e);
+                }
+            }
+        }
         let r = async {
             if let Some(id) = batch_id {
                 tx.finish_batch(id, BatchStatus::Done, &counts)
@@ -2082,24 +2115,14 @@ impl Writer<'_> {
         match r {
             Ok(d) => summary.committing = d,
             Err(e) => {
+                if let Some(p) = &saved_report {
+                    let _ = std::fs::remove_file(p);
+                }
                 fail_batch(store, opts, batch_id, &file).await;
                 return Err(e);
             }
         }
-        if let Some(report) = report {
-            let path = report.path().to_path_buf();
-            let saved = tokio::task::spawn_blocking(move || report.save())
-                .await
-                .map_err(|e| ImportError::Internal {
-                    file: file.clone(),
-                    detail: e.to_string(),
-                })?
-                .map_err(|e| ImportError::Report {
-                    file: path.display().to_string(),
-                    detail: e.to_string(),
-                })?;
-            summary.rejection_report = Some(saved);
-        }
+        summary.rejection_report = saved_report;
         summary.elapsed = started.elapsed();
         debug_assert!(summary.adds_up());
         Ok(summary)

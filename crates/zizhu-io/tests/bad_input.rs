@@ -213,6 +213,55 @@ async fn undecodable_bytes_are_a_rejected_row() {
     assert!(row[8].contains("文字编码无法识别"), "{row:?}");
 }
 
+/// A rejection report that cannot be written rolls the whole file back:
+/// otherwise the accepted rows would be in while nobody could see the
+/// rejected ones. A report folder that does not exist yet is created.
+#[tokio::test]
+async fn unwritable_rejection_report_rolls_the_file_back() {
+    let db = fresh_store().await;
+    let mut bad = person_row("李四", 2);
+    // The same number with another check digit.
+    let last = if bad[1].ends_with('0') { "1" } else { "0" };
+    bad[1] = format!("{}{last}", &bad[1][..17]);
+    let rows = vec![
+        HEADER.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        person_row("张三", 1),
+        bad,
+    ];
+    let p = write_csv(db.dir.path(), "有错行.csv", &refs(&rows));
+    // The report folder's path is taken by a plain file.
+    let blocked = db.dir.path().join("退回报告目录");
+    std::fs::write(&blocked, b"not a folder").unwrap();
+    let mut o = opts();
+    o.report_dir = Some(blocked.join("子目录"));
+    let before = counts(&db.store).await;
+    let err = import_file(&db.store, ListKind::Population, &p, &o)
+        .await
+        .expect_err("the report cannot be written");
+    // No registry row was written; the batch is kept, marked failed.
+    let after = counts(&db.store).await;
+    assert_eq!(before.persons, after.persons, "rolled back: {err}");
+    assert_eq!(after.batches, before.batches + 1);
+    let batches = db.store.list_batches(10).await.unwrap();
+    assert_eq!(batches[0].status, zizhu_store::BatchStatus::Failed);
+    assert_eq!(batches[0].counts.rows_accepted, 0);
+    let msg = err.to_string();
+    assert!(msg.contains("无法写出退回报告"), "{msg}");
+    assert!(msg.contains("有错行.退回报告.xlsx"), "{msg}");
+
+    // A folder that does not exist yet is made, and the file imports.
+    let mut o = opts();
+    let fresh = db.dir.path().join("新建").join("退回报告");
+    o.report_dir = Some(fresh.clone());
+    let s = import_file(&db.store, ListKind::Population, &p, &o)
+        .await
+        .expect("imports");
+    assert_eq!((s.read, s.accepted, s.rejected), (2, 1, 1), "{s}");
+    let report = s.rejection_report.expect("a report");
+    assert!(report.starts_with(&fresh), "{}", report.display());
+    assert!(report.exists());
+}
+
 #[tokio::test]
 async fn a_row_of_65536_columns() {
     let db = fresh_store().await;
