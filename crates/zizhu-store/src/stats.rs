@@ -699,11 +699,17 @@ impl Store {
             return self.student_counts_uncached(term, scope, filter, by).await;
         }
         let tally = self.student_tally(term, scope).await?;
-        let mut groups: BTreeMap<String, i64> = BTreeMap::new();
+        // Keyed by the tally's own strings: a county's tally has tens of
+        // thousands of groups and a few dozen keys, so neither a key per
+        // group nor an ordered map on the way (sorted once at the end).
+        let mut groups: HashMap<&str, i64> = HashMap::new();
         for t in tally.matching(scope, filter) {
-            *groups.entry(student_key(t, by).to_owned()).or_default() += t.n;
+            *groups.entry(student_key(t, by)).or_default() += t.n;
         }
-        Ok(groups.into_iter().collect())
+        let mut out: Vec<(String, i64)> =
+            groups.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
+        out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
     }
 
     /// 人次 and amount of a term's payable entitlements or coverage gaps
