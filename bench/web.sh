@@ -25,6 +25,9 @@
 #   BENCH_DIR        work dir (default target/bench-web); the generated
 #                    lists and the database are reused when complete
 #   BENCH_HOUSEHOLDS 1 (default) imports the 建档立卡 households too, 0 skips
+#   BENCH_ENTITLE    1 (default) runs `zizhu entitle` for the term after the
+#                    imports, so the dashboard shows its 资助 section (the
+#                    ledger tally); 0 skips
 #   BENCH_TOWNSHIP   the township filter (9 digits; default: the first
 #                    township of the generated 统计局-行政区划.csv)
 #   BENCH_STAGE      the stage filter (default 小学)
@@ -39,6 +42,7 @@ conns="${BENCH_CONNECTIONS:-32}"
 threads="${BENCH_THREADS:-2}"
 work="${BENCH_DIR:-$here/target/bench-web}"
 households="${BENCH_HOUSEHOLDS:-1}"
+entitle="${BENCH_ENTITLE:-1}"
 stage="${BENCH_STAGE:-小学}"
 term="2018秋"
 user="loadtest"
@@ -93,7 +97,7 @@ done
 db="$work/zizhu-$students.sqlite"
 url="sqlite://$db"
 marker="$work/zizhu-$students.complete"
-wanted="students=$students households=$households"
+wanted="students=$students households=$households entitle=$entitle"
 if [ -f "$db" ] && [ -f "$marker" ] && [ "$(head -n 1 "$marker")" = "$wanted" ]; then
   say "reusing the database $db ($(du -h "$db" | cut -f1))"
 else
@@ -124,6 +128,14 @@ else
     done
   fi
   do_import roster "$roster_csv"
+  if [ "$entitle" = 1 ]; then
+    say "zizhu entitle --term $term …"
+    t0="$(date +%s.%N)"
+    "$bin" entitle --term "$term" --database "$url" >"$work/entitle-$students.log" 2>&1 ||
+      { tail -n 30 "$work/entitle-$students.log" >&2; die "zizhu entitle"; }
+    t1="$(date +%s.%N)"
+    timings+=("entitle: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')s")
+  fi
   { echo "$wanted"; printf '%s\n' "${timings[@]}"; } >"$marker"
 fi
 import_times="$(tail -n +2 "$marker" | paste -sd ';' - | sed 's/;/; /g')"
@@ -218,6 +230,9 @@ check() { # name path pattern: one request, must be 200 and show the pattern
 }
 list_first="$(check list "$list_path" '/persons/')"
 dash_first="$(check dashboard "$dash_path" '在籍学生')"
+if [ "$entitle" = 1 ]; then
+  grep -q '资助人次' "$work/page-dashboard.html" || die "the dashboard lacks the 资助 section after zizhu entitle"
+fi
 list_total="$(grep -m1 -oE '共 <strong>[0-9,]+</strong> 名学生' "$work/page-list.html" | sed 's/<[^>]*>//g' || true)"
 
 # --- wrk ---------------------------------------------------------------

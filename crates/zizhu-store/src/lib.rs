@@ -68,5 +68,6 @@ pub use records::{
     GuardianRecord, Household, HouseholdRecord, ImportRowRecord, NewBatch, Outcome, Person,
     PersonRecord, PovertyStatus, RegionRecord, RowOutcome, School, SchoolRecord, Upserted,
 };
+pub use stats::StudentSummary;
 pub use store::{DEFAULT_MAX_CONNECTIONS, Store, mask_url};
 pub use write::{AuditContext, RollbackSummary, WriteTx};

@@ -40,7 +40,7 @@ use crate::entitlements::{
 };
 use crate::error::StoreError;
 use crate::read::{PovertyFilter, Scope, StudentFilter, StudentGroup};
-use crate::records::{PovertyStatus, School};
+use crate::records::{EnrollmentStatus, PovertyStatus, School};
 use crate::store::Store;
 
 /// Raises the registry change counter; called by every write transaction
@@ -182,6 +182,94 @@ impl StudentTallies {
     }
 }
 
+/// A term's student figures for one scope, summed in one pass over the
+/// tally and kept between registry changes: what a dashboard shows. Each
+/// figure equals [`Store::count_students`] (or [`Store::student_counts`])
+/// of the same scope with the filter named on it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StudentSummary {
+    /// Every enrollment (the default filter).
+    pub total: i64,
+    /// 建档立卡 students ([`PovertyFilter::Registered`]).
+    pub registered: i64,
+    /// 学籍状态 辍学.
+    pub dropped_out: i64,
+    /// 学籍状态 休学.
+    pub suspended: i64,
+    /// Boarders.
+    pub boarding: i64,
+    /// Studying outside the county.
+    pub out_of_county: i64,
+    /// Per stage label, in key order.
+    pub by_stage: Vec<(String, i64)>,
+    /// 建档立卡 students per stage label, in key order.
+    pub registered_by_stage: Vec<(String, i64)>,
+    /// Per township code, in key order (no township is the empty key).
+    pub by_township: Vec<(String, i64)>,
+    /// Per school code, in key order (no school is the empty key).
+    pub by_school: Vec<(String, i64)>,
+    /// Per 学籍状态 label, in key order.
+    pub by_status: Vec<(String, i64)>,
+}
+
+impl StudentSummary {
+    fn of(tally: &StudentTallies, scope: &Scope) -> StudentSummary {
+        let everyone = StudentFilter::default();
+        let registered_filter = StudentFilter {
+            poverty: Some(PovertyFilter::Registered),
+            ..Default::default()
+        };
+        let dropped = EnrollmentStatus::DroppedOut.label();
+        let suspended = EnrollmentStatus::Suspended.label();
+        let mut sum = StudentSummary::default();
+        let mut by_stage: HashMap<&str, i64> = HashMap::new();
+        let mut registered_by_stage: HashMap<&str, i64> = HashMap::new();
+        let mut by_township: HashMap<&str, i64> = HashMap::new();
+        let mut by_school: HashMap<&str, i64> = HashMap::new();
+        let mut by_status: HashMap<&str, i64> = HashMap::new();
+        for t in tally.matching(scope, &everyone) {
+            sum.total += t.n;
+            if t.matches(&registered_filter) {
+                sum.registered += t.n;
+                *registered_by_stage.entry(&t.stage).or_default() += t.n;
+            }
+            if t.status == dropped {
+                sum.dropped_out += t.n;
+            }
+            if t.status == suspended {
+                sum.suspended += t.n;
+            }
+            if t.boarding {
+                sum.boarding += t.n;
+            }
+            if t.out_of_county {
+                sum.out_of_county += t.n;
+            }
+            *by_stage.entry(&t.stage).or_default() += t.n;
+            *by_township
+                .entry(t.township_code.as_deref().unwrap_or(""))
+                .or_default() += t.n;
+            *by_school
+                .entry(t.school_code.as_deref().unwrap_or(""))
+                .or_default() += t.n;
+            *by_status.entry(&t.status).or_default() += t.n;
+        }
+        sum.by_stage = sorted(by_stage);
+        sum.registered_by_stage = sorted(registered_by_stage);
+        sum.by_township = sorted(by_township);
+        sum.by_school = sorted(by_school);
+        sum.by_status = sorted(by_status);
+        sum
+    }
+}
+
+/// Grouped counts in key order, owning their keys.
+fn sorted(groups: HashMap<&str, i64>) -> Vec<(String, i64)> {
+    let mut out: Vec<(String, i64)> = groups.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
+    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
 /// One group of a term's entitlement ledger.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct EntitlementTally {
@@ -228,7 +316,23 @@ enum Key {
     Students(String, Scope),
     Entitlements(String, Scope),
     Households(Scope),
+    /// A term's [`StudentSummary`] of one scope.
+    Summary(String, Scope),
+    /// How many open exceptions of a kind a term has in a scope.
+    Exceptions(String, Scope, &'static str),
+    /// A term's students of a scope passing a filter (without a search,
+    /// written out with `Debug`), per school.
+    SchoolCounts(String, Scope, String),
+    /// A term's [`Store::entitlement_totals`] of a scope.
+    EntitlementTotals(String, Scope, EntitlementSelection, EntitlementGroup),
+    /// A term's latest entitlement run.
+    LatestRun(String),
 }
+
+/// Entries beyond which the per-filter counts are dropped (they are rebuilt
+/// on demand): every distinct list filter adds one between registry
+/// changes.
+const MAX_ENTRIES: usize = 4096;
 
 #[derive(Clone)]
 enum Value {
@@ -237,7 +341,20 @@ enum Value {
     SchoolNames(Arc<HashMap<String, String>>),
     Students(Arc<StudentTallies>),
     Entitlements(Arc<Vec<EntitlementTally>>),
+    Summary(Arc<StudentSummary>),
+    SchoolCounts(Arc<SchoolCounts>),
+    Totals(Arc<Vec<EntitlementTotal>>),
+    Run(Option<Arc<crate::EntitlementRun>>),
     Count(i64),
+}
+
+/// A term's students of a scope passing a filter, per school in code order.
+#[derive(Debug, Default)]
+pub(crate) struct SchoolCounts {
+    total: i64,
+    schools: Vec<(String, u64)>,
+    /// Whether some of them have no school.
+    without_school: bool,
 }
 
 #[derive(Default)]
@@ -269,6 +386,11 @@ impl Figures {
         if version > state.version {
             state.entries.clear();
             state.version = version;
+        }
+        if state.entries.len() >= MAX_ENTRIES {
+            state
+                .entries
+                .retain(|k, _| !matches!(k, Key::SchoolCounts(..)));
         }
         state.entries.entry(key).or_default().clone()
     }
@@ -484,8 +606,9 @@ impl Store {
     pub async fn warm_figures(&self) -> Result<(), StoreError> {
         self.all_schools().await?;
         if let Some(term) = self.terms().await?.first() {
-            self.student_tally(term, &Scope::All).await?;
+            self.student_summary(term, &Scope::All).await?;
             self.entitlement_tally(term, &Scope::All).await?;
+            self.latest_entitlement_run_cached(term).await?;
             self.count_households_cached(&Scope::All).await?;
         }
         Ok(())
@@ -635,8 +758,47 @@ impl Store {
         if filter.search.is_some() {
             return self.count_students_uncached(term, scope, filter).await;
         }
-        let tally = self.student_tally(term, scope).await?;
-        Ok(tally.matching(scope, filter).map(|t| t.n).sum())
+        Ok(self.school_counts(term, scope, filter).await?.total)
+    }
+
+    /// The students of a term in the scope passing `filter` (which has no
+    /// search) per school, summed from the tally once per registry change
+    /// and filter: a list page counts its rows and finds where its page
+    /// lies from them, and users page through the same filter.
+    async fn school_counts(
+        &self,
+        term: &Term,
+        scope: &Scope,
+        filter: &StudentFilter,
+    ) -> Result<Arc<SchoolCounts>, StoreError> {
+        scope.check()?;
+        let key = Key::SchoolCounts(term.code(), scope.clone(), format!("{filter:?}"));
+        match self
+            .cached(key, || async {
+                let tally = self.student_tally(term, scope).await?;
+                let mut counts = SchoolCounts::default();
+                let mut per_school: HashMap<&str, u64> = HashMap::new();
+                for t in tally.matching(scope, filter) {
+                    counts.total += t.n;
+                    match t.school_code.as_deref() {
+                        Some(c) => {
+                            *per_school.entry(c).or_default() += u64::try_from(t.n).unwrap_or(0)
+                        }
+                        None => counts.without_school = true,
+                    }
+                }
+                counts.schools = per_school
+                    .into_iter()
+                    .map(|(c, n)| (c.to_owned(), n))
+                    .collect();
+                counts.schools.sort_unstable();
+                Ok(Value::SchoolCounts(Arc::new(counts)))
+            })
+            .await?
+        {
+            Value::SchoolCounts(c) => Ok(c),
+            _ => Err(wrong_entry()),
+        }
     }
 
     /// Where a page of [`Store::list_students`] lies, from the term's
@@ -661,18 +823,15 @@ impl Store {
         if filter.search.is_some() || matches!(scope, Scope::Classes { .. }) {
             return Ok(None);
         }
-        let tally = self.student_tally(term, scope).await?;
-        let mut per_school: BTreeMap<&str, u64> = BTreeMap::new();
-        for t in tally.matching(scope, filter) {
-            match t.school_code.as_deref() {
-                Some(c) => *per_school.entry(c).or_default() += u64::try_from(t.n).unwrap_or(0),
-                None => return Ok(None),
-            }
+        let counts = self.school_counts(term, scope, filter).await?;
+        if counts.without_school {
+            return Ok(None);
         }
         let mut before = 0u64;
         let mut schools = Vec::new();
         let mut covered = 0u64;
-        for (code, n) in per_school {
+        for (code, n) in counts.schools.iter() {
+            let (code, n) = (code.as_str(), *n);
             if schools.is_empty() && before + n <= offset {
                 before += n;
                 continue;
@@ -706,16 +865,115 @@ impl Store {
         for t in tally.matching(scope, filter) {
             *groups.entry(student_key(t, by)).or_default() += t.n;
         }
-        let mut out: Vec<(String, i64)> =
-            groups.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
-        out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        Ok(out)
+        Ok(sorted(groups))
+    }
+
+    /// A term's [`StudentSummary`] of the scope, summed once per registry
+    /// change and scope and then shared: a dashboard view costs a lookup,
+    /// however many groups the tally has (a county with 建档立卡 households
+    /// has tens of thousands).
+    pub async fn student_summary(
+        &self,
+        term: &Term,
+        scope: &Scope,
+    ) -> Result<Arc<StudentSummary>, StoreError> {
+        scope.check()?;
+        let key = Key::Summary(term.code(), scope.clone());
+        match self
+            .cached(key, || async {
+                let tally = self.student_tally(term, scope).await?;
+                Ok(Value::Summary(Arc::new(StudentSummary::of(&tally, scope))))
+            })
+            .await?
+        {
+            Value::Summary(s) => Ok(s),
+            _ => Err(wrong_entry()),
+        }
+    }
+
+    /// [`Store::count_compare_exceptions`], kept between registry changes
+    /// (a comparison run is a registry change).
+    pub async fn count_compare_exceptions_cached(
+        &self,
+        term: &Term,
+        scope: &Scope,
+        kind: crate::ExceptionKind,
+    ) -> Result<i64, StoreError> {
+        scope.check()?;
+        let key = Key::Exceptions(term.code(), scope.clone(), kind.label());
+        match self
+            .cached(key, || async {
+                Ok(Value::Count(
+                    self.count_compare_exceptions(term, scope, kind).await?,
+                ))
+            })
+            .await?
+        {
+            Value::Count(n) => Ok(n),
+            _ => Err(wrong_entry()),
+        }
+    }
+
+    /// How many schools of the directory the scope holds (as
+    /// [`Store::count_schools`]), from the cached directory.
+    pub async fn count_schools_cached(&self, scope: &Scope) -> Result<i64, StoreError> {
+        scope.check()?;
+        let n = self
+            .all_schools()
+            .await?
+            .iter()
+            .filter(|s| s.in_scope(scope))
+            .count();
+        Ok(i64::try_from(n).unwrap_or(i64::MAX))
     }
 
     /// 人次 and amount of a term's payable entitlements or coverage gaps
     /// within the scope, per group, in key order (policies in file order,
     /// an unknown key empty). Summed from the term's ledger tally.
     pub async fn entitlement_totals(
+        &self,
+        term: &Term,
+        scope: &Scope,
+        which: EntitlementSelection,
+        by: EntitlementGroup,
+    ) -> Result<Vec<EntitlementTotal>, StoreError> {
+        scope.check()?;
+        let key = Key::EntitlementTotals(term.code(), scope.clone(), which, by);
+        match self
+            .cached(key, || async {
+                Ok(Value::Totals(Arc::new(
+                    self.entitlement_totals_uncached(term, scope, which, by)
+                        .await?,
+                )))
+            })
+            .await?
+        {
+            Value::Totals(t) => Ok(t.as_ref().clone()),
+            _ => Err(wrong_entry()),
+        }
+    }
+
+    /// The newest stored entitlement run of a term (as
+    /// [`Store::latest_entitlement_run`]), kept between registry changes: a
+    /// run is stored in a write transaction.
+    pub async fn latest_entitlement_run_cached(
+        &self,
+        term: &Term,
+    ) -> Result<Option<Arc<crate::EntitlementRun>>, StoreError> {
+        match self
+            .cached(Key::LatestRun(term.code()), || async {
+                Ok(Value::Run(
+                    self.latest_entitlement_run(term).await?.map(Arc::new),
+                ))
+            })
+            .await?
+        {
+            Value::Run(r) => Ok(r),
+            _ => Err(wrong_entry()),
+        }
+    }
+
+    async fn entitlement_totals_uncached(
         &self,
         term: &Term,
         scope: &Scope,

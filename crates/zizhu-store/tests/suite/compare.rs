@@ -373,6 +373,12 @@ pub async fn compare_ledger_is_audited_idempotent_and_scoped(store: Store) {
             seen(scope.clone()).await,
             "{scope:?}"
         );
+        // The dashboard reads it through the registry-version cache.
+        let cached = store
+            .count_compare_exceptions_cached(&t, &scope, ExceptionKind::SuspectedDropout)
+            .await
+            .expect("计数");
+        assert_eq!(cached, n, "{scope:?} cached");
     }
     assert_eq!(
         store

@@ -2109,6 +2109,55 @@ pub async fn cached_counts_agree_with_the_list_and_follow_every_write(store: Sto
         let filters = filters.clone();
         async move {
             for scope in &scopes {
+                // The dashboard's summary: each figure is the count of its
+                // filter, each grouping the grouped count.
+                let sum = store.student_summary(&t, scope).await.unwrap();
+                let count = |f: StudentFilter| {
+                    let store = store.clone();
+                    let t = t.clone();
+                    async move { store.count_students(&t, scope, &f).await.unwrap() }
+                };
+                let everyone = StudentFilter::default();
+                let registered = StudentFilter {
+                    poverty: Some(PovertyFilter::Registered),
+                    ..Default::default()
+                };
+                let listed = store
+                    .list_students(&t, scope, &everyone, 1000, 0)
+                    .await
+                    .unwrap();
+                assert_eq!(sum.total, listed.len() as i64, "{label}: {scope:?} total");
+                assert_eq!(sum.registered, count(registered.clone()).await, "{label}");
+                for (figure, status) in [
+                    (sum.dropped_out, EnrollmentStatus::DroppedOut),
+                    (sum.suspended, EnrollmentStatus::Suspended),
+                ] {
+                    let f = StudentFilter {
+                        status: Some(status),
+                        ..Default::default()
+                    };
+                    assert_eq!(figure, count(f).await, "{label}: {scope:?} {status:?}");
+                }
+                let boarding = StudentFilter {
+                    boarding: Some(true),
+                    ..Default::default()
+                };
+                assert_eq!(sum.boarding, count(boarding).await, "{label}: {scope:?}");
+                let out = StudentFilter {
+                    out_of_county: Some(true),
+                    ..Default::default()
+                };
+                assert_eq!(sum.out_of_county, count(out).await, "{label}: {scope:?}");
+                for (grouped, filter, by) in [
+                    (&sum.by_stage, &everyone, StudentGroup::Stage),
+                    (&sum.registered_by_stage, &registered, StudentGroup::Stage),
+                    (&sum.by_township, &everyone, StudentGroup::Township),
+                    (&sum.by_school, &everyone, StudentGroup::School),
+                    (&sum.by_status, &everyone, StudentGroup::Status),
+                ] {
+                    let counted = store.student_counts(&t, scope, filter, by).await.unwrap();
+                    assert_eq!(grouped, &counted, "{label}: {scope:?} {by:?}");
+                }
                 for f in &filters {
                     let rows = store.list_students(&t, scope, f, 1000, 0).await.unwrap();
                     for r in &rows {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use zizhu_core::Fen;
 use zizhu_store::{
     EnrollmentStatus, EntitlementGroup, EntitlementSelection, EntitlementTotal, ExceptionKind,
-    PovertyFilter, Store, StudentFilter, StudentGroup,
+    Store,
 };
 
 use super::{pick_term, school_names};
@@ -66,7 +66,7 @@ async fn aid_section(
     term: &zizhu_core::Term,
     scope: &zizhu_store::Scope,
 ) -> Result<Option<AidSection>, PageError> {
-    let Some(run) = store.latest_entitlement_run(term).await? else {
+    let Some(run) = store.latest_entitlement_run_cached(term).await? else {
         return Ok(None);
     };
     let code = term.code();
@@ -221,7 +221,7 @@ pub(crate) async fn show(
             terms: term_names,
             figures: vec![Figure {
                 label: "学校",
-                value: grouped(store.count_schools(scope).await?),
+                value: grouped(store.count_schools_cached(scope).await?),
                 href: "/schools".into(),
             }],
             stage_chart: String::new(),
@@ -236,33 +236,24 @@ pub(crate) async fn show(
         pairs.extend(extra.iter().cloned());
         format!("/students?{}", query_string(&pairs))
     };
-    let count =
-        |filter: StudentFilter| async move { store.count_students(&term, scope, &filter).await };
-    let registered = StudentFilter {
-        poverty: Some(PovertyFilter::Registered),
-        ..Default::default()
-    };
+    // Every student figure and chart of the page from one summary the
+    // store keeps per scope between registry changes.
+    let sum = store.student_summary(&term, scope).await?;
     let mut figures = vec![
         Figure {
             label: "在籍学生",
-            value: grouped(count(StudentFilter::default()).await?),
+            value: grouped(sum.total),
             href: link(&[]),
         },
         Figure {
             label: "建档立卡学生",
-            value: grouped(count(registered.clone()).await?),
+            value: grouped(sum.registered),
             href: link(&[("poverty", "registered".into())]),
         },
         Figure {
             label: "辍学（待劝返）",
-            value: grouped(
-                count(StudentFilter {
-                    status: Some(EnrollmentStatus::DroppedOut),
-                    ..Default::default()
-                })
-                .await?,
-            ),
-            href: link(&[("status", "辍学".into())]),
+            value: grouped(sum.dropped_out),
+            href: link(&[("status", EnrollmentStatus::DroppedOut.label().into())]),
         },
         Figure {
             label: "疑似失学辍学（比对）",
@@ -271,40 +262,22 @@ pub(crate) async fn show(
         },
         Figure {
             label: "休学",
-            value: grouped(
-                count(StudentFilter {
-                    status: Some(EnrollmentStatus::Suspended),
-                    ..Default::default()
-                })
-                .await?,
-            ),
-            href: link(&[("status", "休学".into())]),
+            value: grouped(sum.suspended),
+            href: link(&[("status", EnrollmentStatus::Suspended.label().into())]),
         },
         Figure {
             label: "寄宿生",
-            value: grouped(
-                count(StudentFilter {
-                    boarding: Some(true),
-                    ..Default::default()
-                })
-                .await?,
-            ),
+            value: grouped(sum.boarding),
             href: link(&[("boarding", "1".into())]),
         },
         Figure {
             label: "县外就读",
-            value: grouped(
-                count(StudentFilter {
-                    out_of_county: Some(true),
-                    ..Default::default()
-                })
-                .await?,
-            ),
+            value: grouped(sum.out_of_county),
             href: link(&[("out", "1".into())]),
         },
         Figure {
             label: "学校",
-            value: grouped(store.count_schools(scope).await?),
+            value: grouped(store.count_schools_cached(scope).await?),
             href: "/schools".into(),
         },
         Figure {
@@ -318,7 +291,7 @@ pub(crate) async fn show(
     // read the exception lists.
     if super::compare::may_read(user.role) {
         let n = store
-            .count_compare_exceptions(&term, scope, ExceptionKind::SuspectedDropout)
+            .count_compare_exceptions_cached(&term, scope, ExceptionKind::SuspectedDropout)
             .await?;
         if let Some(f) = figures
             .iter_mut()
@@ -338,13 +311,8 @@ pub(crate) async fn show(
     }
 
     // Students by stage, all and 建档立卡, in stage order.
-    let all = store
-        .student_counts(&term, scope, &StudentFilter::default(), StudentGroup::Stage)
-        .await?;
-    let poor = store
-        .student_counts(&term, scope, &registered, StudentGroup::Stage)
-        .await?;
-    let mut stages: Vec<zizhu_core::Stage> = all
+    let mut stages: Vec<zizhu_core::Stage> = sum
+        .by_stage
         .iter()
         .filter_map(|(k, _)| zizhu_core::Stage::parse(k).ok())
         .collect();
@@ -359,11 +327,17 @@ pub(crate) async fn show(
         &[
             Series {
                 name: "在籍",
-                values: categories.iter().map(|c| value_of(&all, c)).collect(),
+                values: categories
+                    .iter()
+                    .map(|c| value_of(&sum.by_stage, c))
+                    .collect(),
             },
             Series {
                 name: "建档立卡",
-                values: categories.iter().map(|c| value_of(&poor, c)).collect(),
+                values: categories
+                    .iter()
+                    .map(|c| value_of(&sum.registered_by_stage, c))
+                    .collect(),
             },
         ],
     );
@@ -372,17 +346,9 @@ pub(crate) async fn show(
     // township, 学籍状态 within a school or class.
     let area_chart = match scope {
         zizhu_store::Scope::All => {
-            let rows = store
-                .student_counts(
-                    &term,
-                    scope,
-                    &StudentFilter::default(),
-                    StudentGroup::Township,
-                )
-                .await?;
-            let codes: Vec<&str> = rows.iter().map(|(k, _)| k.as_str()).collect();
-            let names = store.region_names(&codes).await?;
-            let items: Vec<(String, i64)> = rows
+            let names = store.township_names().await?;
+            let items: Vec<(String, i64)> = sum
+                .by_township
                 .iter()
                 .map(|(k, n)| {
                     let name = if k.is_empty() {
@@ -396,32 +362,15 @@ pub(crate) async fn show(
             charts::hbars(&format!("{code} 各乡镇在籍学生"), &items, 30)
         }
         zizhu_store::Scope::Township(_) => {
-            let rows = store
-                .student_counts(
-                    &term,
-                    scope,
-                    &StudentFilter::default(),
-                    StudentGroup::School,
-                )
-                .await?;
             let names = school_names(store).await?;
-            let items: Vec<(String, i64)> = rows
+            let items: Vec<(String, i64)> = sum
+                .by_school
                 .iter()
                 .map(|(k, n)| (names.get(k).cloned().unwrap_or_else(|| k.clone()), *n))
                 .collect();
             charts::hbars(&format!("{code} 各学校在籍学生"), &items, 40)
         }
-        _ => {
-            let rows = store
-                .student_counts(
-                    &term,
-                    scope,
-                    &StudentFilter::default(),
-                    StudentGroup::Status,
-                )
-                .await?;
-            charts::hbars(&format!("{code} 学籍状态"), &rows, 10)
-        }
+        _ => charts::hbars(&format!("{code} 学籍状态"), &sum.by_status, 10),
     };
     let page = DashboardPage {
         layout,
