@@ -110,8 +110,7 @@ fn stored_line(row: &StoredEntitlement) -> String {
         (s, _) => s.label().to_string(),
     };
     let mut line = format!(
-        "{}「{}」{} 元，{status}（第 {} 次计算写入）",
-        r.policy_code,
+        "「{}」{} 元，{status}（第 {} 次计算写入）",
         r.policy_name,
         r.amount.fmt_yuan(),
         row.run_id

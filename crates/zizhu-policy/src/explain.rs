@@ -53,6 +53,9 @@ fn fact_text(ctx: &Ctx<'_>, f: Fact) -> String {
     s
 }
 
+/// `「义务教育家庭经济困难寄宿生生活补助」（补，国家政策）`: the policy as a
+/// user reads it. The ASCII code is an identifier for files and exports; it
+/// never leads a sentence shown to a user, who reads only Chinese.
 fn policy_head(p: &Policy) -> String {
     let level = match p.level {
         crate::policy::Level::National => "国家政策",
@@ -61,12 +64,7 @@ fn policy_head(p: &Policy) -> String {
         crate::policy::Level::County => "县级政策",
         crate::policy::Level::Social => "社会资助项目",
     };
-    format!(
-        "{}「{}」（{}，{level}）",
-        p.code,
-        p.name,
-        p.category.label()
-    )
+    format!("「{}」（{}，{level}）", p.name, p.category.label())
 }
 
 impl TermResult {
@@ -142,7 +140,7 @@ impl TermResult {
                 facts_text(&ctx, t.other_facts)
             );
         }
-        let _ = write!(out, "状态：{}。", e.status.label());
+        let _ = write!(out, "状态：{}。", e.status.label_in(set));
         out
     }
 
