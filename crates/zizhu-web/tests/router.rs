@@ -949,6 +949,90 @@ async fn the_printable_ledger_is_a4_landscape() {
     assert!(body.contains("制表人"));
 }
 
+/// Regression: a 县外就读 student whose school is not in the county's
+/// directory was listed with the bare ten-digit school code.
+#[tokio::test]
+async fn out_of_county_schools_outside_the_directory_read_as_such() {
+    let app = app().await;
+    let mut tx = app
+        .store
+        .begin_write(AuditContext {
+            actor: "导入程序".into(),
+            reason: "测试：县外就读学生".into(),
+            batch_id: None,
+        })
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for (seq, name, place) in [(601, "孙七", Some("长沙市")), (602, "周八", None)] {
+        let p = tx
+            .upsert_person(
+                &PersonRecord {
+                    id_number: Some(id(seq)),
+                    name: zizhu_core::PersonName::parse(name).unwrap(),
+                    sex: None,
+                    birth_date: None,
+                    ethnicity: None,
+                    disability_category: None,
+                    disability_level: None,
+                    orphan: false,
+                    left_behind: false,
+                    martyr_child: false,
+                    address: None,
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .id;
+        tx.upsert_enrollment(
+            &EnrollmentRecord {
+                person_id: p,
+                term: zizhu_core::Term::parse(TERM).unwrap(),
+                school_code: Some(zizhu_core::SchoolCode::parse("3143990001").unwrap()),
+                grade: zizhu_core::Grade::new(zizhu_core::Stage::Junior, 1).unwrap(),
+                class_name: None,
+                boarding: false,
+                status: EnrollmentStatus::Studying,
+                out_of_county: true,
+                out_of_county_place: place.map(str::to_owned),
+                student_no: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        ids.push(p);
+    }
+    tx.commit().await.unwrap();
+
+    let county = app.client("county").await;
+    let list = county.get("/students?out=1").await.text();
+    assert!(list.contains("孙七") && list.contains("周八"), "{list}");
+    assert!(
+        list.contains("<td>县外学校（长沙市，代码 3143990001）</td>"),
+        "{list}"
+    );
+    assert!(
+        list.contains("<td>县外学校（代码 3143990001）</td>"),
+        "{list}"
+    );
+    assert!(!list.contains("<td>3143990001</td>"), "{list}");
+    let print = county.get("/students/print?out=1").await.text();
+    assert!(
+        print.contains("县外学校（长沙市，代码 3143990001）"),
+        "{print}"
+    );
+    assert!(!print.contains("<td>3143990001</td>"), "{print}");
+    // The person page's enrollment history alike (就读地 has a column).
+    let person = county.get(&format!("/persons/{}", ids[0])).await.text();
+    assert!(person.contains("县外学校（代码 3143990001）"), "{person}");
+    assert!(!person.contains("<td>3143990001</td>"), "{person}");
+    // A school in the directory is still shown by its name alone.
+    let list = county.get("/students?out=0").await.text();
+    assert!(list.contains("<td>天堂镇中心小学</td>"), "{list}");
+}
+
 // ------------------------------------------------------------ dashboard
 
 #[tokio::test]

@@ -531,10 +531,10 @@ async fn render(
                     .school_code
                     .as_ref()
                     .map(|c| {
-                        schools
-                            .get(c.as_str())
-                            .cloned()
-                            .unwrap_or_else(|| c.as_str().to_owned())
+                        // The 就读地 has its own column here.
+                        schools.get(c.as_str()).cloned().unwrap_or_else(|| {
+                            super::students::unknown_school(c, r.out_of_county, None)
+                        })
                     })
                     .unwrap_or_default(),
                 grade: r.grade.label(),

@@ -194,6 +194,22 @@ pub(crate) fn hardship(h: &zizhu_store::Household) -> String {
     parts.join("、")
 }
 
+/// A school the directory does not hold, in words: a 县外就读 student's
+/// school in another county usually, which the roster names only by its
+/// code and 就读地. A bare ten-digit code tells the reader nothing.
+pub(crate) fn unknown_school(
+    code: &SchoolCode,
+    out_of_county: bool,
+    place: Option<&str>,
+) -> String {
+    let place = place.map(str::trim).filter(|p| !p.is_empty());
+    match (out_of_county, place) {
+        (true, Some(p)) => format!("县外学校（{p}，代码 {}）", code.as_str()),
+        (true, None) => format!("县外学校（代码 {}）", code.as_str()),
+        (false, _) => format!("未登记的学校（代码 {}）", code.as_str()),
+    }
+}
+
 /// Lines for rows of a list, with school names and household hardship
 /// (both read with the rows).
 pub(crate) fn lines(rows: &[StudentRow]) -> Vec<StudentLine> {
@@ -202,10 +218,10 @@ pub(crate) fn lines(rows: &[StudentRow]) -> Vec<StudentLine> {
             let e = &r.enrollment.record;
             let p = &r.person.record;
             let school = match (&e.school_code, e.out_of_county) {
-                (Some(c), _) => r
+                (Some(c), out) => r
                     .school_name
                     .clone()
-                    .unwrap_or_else(|| c.as_str().to_owned()),
+                    .unwrap_or_else(|| unknown_school(c, out, e.out_of_county_place.as_deref())),
                 (None, true) => e
                     .out_of_county_place
                     .as_ref()
