@@ -949,6 +949,63 @@ async fn the_printable_ledger_is_a4_landscape() {
     assert!(body.contains("制表人"));
 }
 
+/// Regression: a 台账 printed for one school or township was titled
+/// 全县学生信息台账 with 范围 全县, as if it held the whole county.
+#[tokio::test]
+async fn the_printed_ledger_names_the_school_or_township_it_is_filtered_to() {
+    let app = app().await;
+    let county = app.client("county").await;
+    async fn print(c: &Client, q: &str) -> String {
+        c.get(&format!("/students/print{q}")).await.text()
+    }
+    let title = |body: &str| -> String {
+        let open = "<h1 class=\"ledger-title\">";
+        let start = body.find(open).unwrap() + open.len();
+        body[start..start + body[start..].find("</h1>").unwrap()].to_owned()
+    };
+
+    let body = print(&county, "").await;
+    assert_eq!(title(&body), "全县学生信息台账");
+    assert!(body.contains("范围 全县 ·"), "{body}");
+
+    let body = print(&county, &format!("?school={SCHOOL_A1}")).await;
+    assert_eq!(title(&body), "天堂镇中心小学学生信息台账");
+    assert!(body.contains("范围 天堂镇中心小学 ·"), "{body}");
+    assert!(!body.contains("全县"), "{body}");
+    assert!(body.contains("李小龙") && !body.contains("张三"), "{body}");
+
+    let body = print(&county, &format!("?township={TOWN_B}")).await;
+    assert_eq!(title(&body), "九疑瑶族乡学生信息台账");
+    assert!(body.contains("范围 九疑瑶族乡 ·"), "{body}");
+    assert!(!body.contains("全县"), "{body}");
+    assert!(body.contains("赵四") && !body.contains("李小龙"), "{body}");
+
+    // The other conditions are named too, so the sheet says whom it holds.
+    let body = print(
+        &county,
+        &format!("?township={TOWN_A}&stage=小学&grade=3&boarding=1"),
+    )
+    .await;
+    assert_eq!(title(&body), "天堂镇学生信息台账");
+    assert!(
+        body.contains("范围 天堂镇（小学、3 年级、寄宿生） · 共 1 人"),
+        "{body}"
+    );
+
+    // A township's officer printing one of its schools gets that school.
+    let town = app.client("town_a").await;
+    let body = print(&town, &format!("?school={SCHOOL_A2}")).await;
+    assert_eq!(title(&body), "天堂镇中学学生信息台账");
+    assert!(body.contains("范围 天堂镇中学 ·"), "{body}");
+
+    // A head teacher's print stays named by their classes.
+    let teacher = app.client("teacher_a").await;
+    let unfiltered = print(&teacher, "").await;
+    let body = print(&teacher, &format!("?school={SCHOOL_A1}")).await;
+    assert_eq!(title(&body), title(&unfiltered));
+    assert!(title(&body).contains("班"), "{body}");
+}
+
 /// Regression: a 县外就读 student whose school is not in the county's
 /// directory was listed with the bare ten-digit school code.
 #[tokio::test]
