@@ -148,6 +148,12 @@ impl TermResult {
     /// what they receive, what is blocked and why, and why each other policy
     /// does not apply. `None` if the person is not in this result.
     pub fn explain(&self, person: &str) -> Option<String> {
+        self.explain_with(person, PlaceNames::default())
+    }
+
+    /// [`TermResult::explain`], with the school and township named as the
+    /// caller's directory knows them instead of by their codes.
+    pub fn explain_with(&self, person: &str, names: PlaceNames<'_>) -> Option<String> {
         let idx = self.find_student(person)?;
         let s = &self.students[idx as usize];
         let set = &self.policies;
@@ -158,14 +164,14 @@ impl TermResult {
             "学生 {}，{}，学校 {}（{}{}），乡镇 {}，{}{}",
             s.person,
             term_label(self.term),
-            s.school,
+            names.school.unwrap_or(s.school.as_str()),
             s.school_type.label(),
             if s.special_school {
                 "，特教学校"
             } else {
                 ""
             },
-            s.township,
+            names.township.unwrap_or(s.township.as_str()),
             s.grade.stage().label(),
             format_args!(" {} 年级", s.grade.year()),
         );
@@ -227,6 +233,15 @@ impl TermResult {
         }
         Some(out)
     }
+}
+
+/// The names of a student's school and township for an explanation's first
+/// line, where the caller has them (the registry's directory): the result
+/// itself knows only their codes, which tell a reader nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PlaceNames<'a> {
+    pub school: Option<&'a str>,
+    pub township: Option<&'a str>,
 }
 
 /// How the hardship level was reached, in one sentence.

@@ -1046,6 +1046,8 @@ pub async fn explain_names_facts_sources_and_stored_status(store: Store) {
         "建档立卡 = 是（建档立卡未脱贫；".to_string(),
         "来源：扶贫办建档立卡名单.xlsx!第2行）".to_string(),
         "银行账户 = 有效（来源：2018秋学生名单.xlsx!学籍!第2行）".to_string(),
+        // The school by its name from the directory, not its code.
+        "，学校 宁远县舜陵完全小学（公办），乡镇 ".to_string(),
         // Every policy and why.
         "【可发放】2 项，合计 550.00 元".to_string(),
         // Policies by their Chinese names: the reader reads Chinese.
@@ -1059,6 +1061,7 @@ pub async fn explain_names_facts_sources_and_stored_status(store: Store) {
         assert!(text.contains(&needle), "missing {needle}\n{text}");
     }
     assert_eq!(policy_code_in(&text), None, "{text}");
+    assert!(!text.contains(&format!("学校 {PRIMARY}")), "{text}");
     assert!(!text.contains(id(11).as_str()), "ID number must be masked");
     assert!(!text.contains("结果不同"), "{text}");
 
