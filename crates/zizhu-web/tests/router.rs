@@ -1706,6 +1706,51 @@ async fn compare_pages_are_scoped_masked_and_role_checked() {
     );
 }
 
+/// Regression: an exception placed at a school the directory lacks (a
+/// 县外就读 student's school) showed the bare school code as its place.
+#[tokio::test]
+async fn an_exception_at_a_school_outside_the_directory_says_so() {
+    use zizhu_store::{AuditContext, ExceptionKind, ExceptionRecord, Placement};
+    let app = app().await;
+    seed_compare(&app).await;
+    let term = zizhu_core::Term::parse(TERM).unwrap();
+    let run = app.store.compare_runs(&term, 1).await.unwrap()[0].id;
+    let mut tx = app
+        .store
+        .begin_write(AuditContext {
+            actor: "比对".into(),
+            reason: "测试比对".into(),
+            batch_id: None,
+        })
+        .await
+        .unwrap();
+    tx.put_compare_exception(
+        run,
+        &ExceptionRecord {
+            term,
+            kind: ExceptionKind::OutOfCountyMissing,
+            key: format!("人员:{}", app.ids.wang),
+            person_id: Some(app.ids.wang),
+            summary: "县外就读，缺少接收学校信息：就读地点".into(),
+            evidence: r#"{"学籍":1,"缺少":["就读地点"]}"#.into(),
+            placement: Placement {
+                school_code: Some("3143990001".into()),
+                township_code: Some(TOWN_A.into()),
+                class_name: None,
+            },
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let page = app.client("county").await.get("/compare").await.text();
+    assert!(
+        page.contains("<td>天堂镇 未登记的学校（代码 3143990001）</td>"),
+        "{page}"
+    );
+    assert!(!page.contains(" 3143990001</td>"), "{page}");
+}
+
 /// The dashboard's 疑似失学辍学 figure is the comparison's count for the
 /// user's area — the number `/compare` lists for that kind — and links
 /// there; cleared exceptions and other terms do not count, and a role
