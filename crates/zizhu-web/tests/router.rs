@@ -1085,6 +1085,11 @@ async fn out_of_county_schools_outside_the_directory_read_as_such() {
     let person = county.get(&format!("/persons/{}", ids[0])).await.text();
     assert!(person.contains("县外学校（代码 3143990001）"), "{person}");
     assert!(!person.contains("<td>3143990001</td>"), "{person}");
+    // And its change history, which holds the enrollment as written.
+    assert!(
+        person.contains("未登记的学校（代码 3143990001）"),
+        "{person}"
+    );
     // A school in the directory is still shown by its name alone.
     let list = county.get("/students?out=0").await.text();
     assert!(list.contains("<td>天堂镇中心小学</td>"), "{list}");

@@ -275,6 +275,8 @@ fn shown(
     match column {
         "school_code" => match names.schools.get(&text) {
             Some(n) => format!("{n}（{text}）"),
+            // A 县外就读 student's school is not in the directory.
+            None if !text.is_empty() => format!("未登记的学校（代码 {text}）"),
             None => text,
         },
         "region_code" | "township_code" | "parent_code" => match names.regions.get(&text) {
