@@ -135,12 +135,11 @@ impl fmt::Display for CoverageReport {
             }
             writeln!(
                 f,
-                "    {}（{}）{}「{}」{} 元：{}",
+                "    {}（{}）「{}」{} 元：{}",
                 mask_name(&g.name),
                 g.id_number
                     .as_deref()
                     .map_or_else(|| "无身份证号".to_string(), mask_id),
-                g.policy_code,
                 g.policy_name,
                 g.amount.fmt_yuan(),
                 g.causes

@@ -180,13 +180,12 @@ impl fmt::Display for EntitlementChange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}（{}，人员编号 {}）{}「{}」：{}",
+            "{}（{}，人员编号 {}）「{}」：{}",
             mask_name(&self.name),
             self.id_number
                 .as_deref()
                 .map_or_else(|| "无身份证号".to_string(), mask_id),
             self.person_id,
-            self.policy_code,
             self.policy_name,
             self.describe()
         )
@@ -466,9 +465,16 @@ fn record_of(
     let (status, cause, cause_kind, is_gap) = match e.status {
         Status::Payable => (EntitlementStatus::Payable, None, None, false),
         Status::Blocked(c) => {
+            // The stored cause is shown to users: name another policy by
+            // its Chinese name, which only the policy set knows.
             let text = match gap {
-                Some(g) => g.causes_text(),
-                None => c.describe(),
+                Some(g) => g
+                    .causes
+                    .iter()
+                    .map(|c| c.describe_in(&result.policies))
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                None => c.describe_in(&result.policies),
             };
             let kind = match GapKind::of(&c) {
                 Some(k) => k.label().to_string(),

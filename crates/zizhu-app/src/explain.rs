@@ -9,7 +9,7 @@ use zizhu_core::mask::{mask_id, mask_name};
 use zizhu_core::{IdNumber, StudentNo, Term};
 use zizhu_policy::policy::term_label;
 use zizhu_policy::rule::{Ctx, Value, value_of};
-use zizhu_policy::{Difficulty, Fact, PolicySet, StudentFacts, entitle};
+use zizhu_policy::{Difficulty, Fact, PlaceNames, PolicySet, StudentFacts, entitle};
 use zizhu_store::{
     EntitlementStatus, Person, Scope, Store, StoredEntitlement, StudentFilter, StudentSearch,
 };
@@ -110,8 +110,7 @@ fn stored_line(row: &StoredEntitlement) -> String {
         (s, _) => s.label().to_string(),
     };
     let mut line = format!(
-        "{}「{}」{} 元，{status}（第 {} 次计算写入）",
-        r.policy_code,
+        "「{}」{} 元，{status}（第 {} 次计算写入）",
         r.policy_name,
         r.amount.fmt_yuan(),
         row.run_id
@@ -197,7 +196,14 @@ pub async fn explain_student_in(
                 "\n【按当前登记信息逐项计算（政策文件 {}）】",
                 policies.file_name
             );
-            if let Some(text) = result.explain(facts.person.as_str()) {
+            // The school and township by name: the result knows codes only.
+            let schools = store.school_names().await?;
+            let towns = store.township_names().await?;
+            let names = PlaceNames {
+                school: schools.get(facts.school.as_str()).map(String::as_str),
+                township: towns.get(facts.township.as_str()).map(String::as_str),
+            };
+            if let Some(text) = result.explain_with(facts.person.as_str(), names) {
                 out.push_str(&text);
             }
             let mut quota = false;

@@ -182,9 +182,8 @@ impl Coverage {
                 for g in gaps {
                     let _ = writeln!(
                         out,
-                        "    {} {}「{}」{} 元：{}",
+                        "    {}「{}」{} 元：{}",
                         g.person,
-                        g.policy_code,
                         g.policy_name,
                         g.amount.fmt_yuan(),
                         g.causes_text()

@@ -95,11 +95,7 @@ pub struct Change {
 
 impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}「{}」：",
-            self.person, self.policy_code, self.policy_name
-        )?;
+        write!(f, "{}「{}」：", self.person, self.policy_name)?;
         match &self.kind {
             ChangeKind::Added { amount, status } => {
                 write!(f, "新增 {} 元（{}）", amount.fmt_yuan(), status.label())?

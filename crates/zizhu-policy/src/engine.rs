@@ -26,11 +26,21 @@ pub enum Status {
 }
 
 impl Status {
-    /// 可发放 / 受阻：….
+    /// 可发放 / 受阻：…, without naming another policy (see
+    /// [`Status::label_in`]).
     pub fn label(&self) -> String {
         match self {
             Status::Payable => "可发放".to_string(),
             Status::Blocked(c) => format!("受阻：{}", c.describe()),
+        }
+    }
+
+    /// 可发放 / 受阻：…, naming the other policy of an exclusivity by its
+    /// Chinese name from `set`.
+    pub fn label_in(&self, set: &PolicySet) -> String {
+        match self {
+            Status::Payable => "可发放".to_string(),
+            Status::Blocked(c) => format!("受阻：{}", c.describe_in(set)),
         }
     }
 
@@ -62,8 +72,24 @@ pub enum Cause {
 }
 
 impl Cause {
-    /// The cause in Chinese.
+    /// The cause in Chinese. Without the policy set the other policy of an
+    /// exclusivity cannot be named, and its ASCII code is no name for a
+    /// reader of Chinese, so it is called 同组另一项政策; prefer
+    /// [`Cause::describe_in`].
     pub fn describe(&self) -> String {
+        self.describe_with(|_| None)
+    }
+
+    /// The cause in Chinese, naming another policy by its Chinese name in
+    /// `set` (「中等职业教育国家助学金」), never by its code.
+    pub fn describe_in(&self, set: &PolicySet) -> String {
+        self.describe_with(|code| set.get(code.as_str()).map(|p| p.name.as_str()))
+    }
+
+    fn describe_with<'a>(&self, name_of: impl Fn(PolicyCode) -> Option<&'a str>) -> String {
+        let other = |code: PolicyCode| {
+            name_of(code).map_or_else(|| "同组另一项政策".to_string(), |n| format!("「{n}」"))
+        };
         match self {
             Cause::MissingInfo {
                 facts,
@@ -81,9 +107,15 @@ impl Cause {
             Cause::EnrollmentUnconfirmed => "学籍未确认".to_string(),
             Cause::NoBankAccount => "无银行账户".to_string(),
             Cause::BankCardInvalid => "银行卡号校验失败".to_string(),
-            Cause::Excluded { kept } => format!("与 {kept} 不可兼得，已享受 {kept}"),
+            Cause::Excluded { kept } => {
+                let kept = other(*kept);
+                format!("与{kept}不可兼得，已享受{kept}")
+            }
             Cause::StackingConflict { with } => {
-                format!("叠加规则冲突：与 {with} 不得同时享受，需学校确定享受哪一项")
+                format!(
+                    "叠加规则冲突：与{}不得同时享受，需学校确定享受哪一项",
+                    other(*with)
+                )
             }
         }
     }
@@ -832,8 +864,7 @@ fn apply_quota(
         let guaranteed_count = cands.iter().filter(|c| !c.1.0).count() as u64;
         if guaranteed_count > places {
             warnings.push(format!(
-                "{}（{}）：{} 的保障对象 {} 人超过名额 {} 个，保障对象仍全部享受，请核实名额",
-                p.code,
+                "「{}」：{} 的保障对象 {} 人超过名额 {} 个，保障对象仍全部享受，请核实名额",
                 p.name,
                 scope_label(key),
                 guaranteed_count,

@@ -53,6 +53,9 @@ fn fact_text(ctx: &Ctx<'_>, f: Fact) -> String {
     s
 }
 
+/// `「义务教育家庭经济困难寄宿生生活补助」（补，国家政策）`: the policy as a
+/// user reads it. The ASCII code is an identifier for files and exports; it
+/// never leads a sentence shown to a user, who reads only Chinese.
 fn policy_head(p: &Policy) -> String {
     let level = match p.level {
         crate::policy::Level::National => "国家政策",
@@ -61,12 +64,7 @@ fn policy_head(p: &Policy) -> String {
         crate::policy::Level::County => "县级政策",
         crate::policy::Level::Social => "社会资助项目",
     };
-    format!(
-        "{}「{}」（{}，{level}）",
-        p.code,
-        p.name,
-        p.category.label()
-    )
+    format!("「{}」（{}，{level}）", p.name, p.category.label())
 }
 
 impl TermResult {
@@ -142,7 +140,7 @@ impl TermResult {
                 facts_text(&ctx, t.other_facts)
             );
         }
-        let _ = write!(out, "状态：{}。", e.status.label());
+        let _ = write!(out, "状态：{}。", e.status.label_in(set));
         out
     }
 
@@ -150,6 +148,12 @@ impl TermResult {
     /// what they receive, what is blocked and why, and why each other policy
     /// does not apply. `None` if the person is not in this result.
     pub fn explain(&self, person: &str) -> Option<String> {
+        self.explain_with(person, PlaceNames::default())
+    }
+
+    /// [`TermResult::explain`], with the school and township named as the
+    /// caller's directory knows them instead of by their codes.
+    pub fn explain_with(&self, person: &str, names: PlaceNames<'_>) -> Option<String> {
         let idx = self.find_student(person)?;
         let s = &self.students[idx as usize];
         let set = &self.policies;
@@ -160,14 +164,14 @@ impl TermResult {
             "学生 {}，{}，学校 {}（{}{}），乡镇 {}，{}{}",
             s.person,
             term_label(self.term),
-            s.school,
+            names.school.unwrap_or(s.school.as_str()),
             s.school_type.label(),
             if s.special_school {
                 "，特教学校"
             } else {
                 ""
             },
-            s.township,
+            names.township.unwrap_or(s.township.as_str()),
             s.grade.stage().label(),
             format_args!(" {} 年级", s.grade.year()),
         );
@@ -229,6 +233,15 @@ impl TermResult {
         }
         Some(out)
     }
+}
+
+/// The names of a student's school and township for an explanation's first
+/// line, where the caller has them (the registry's directory): the result
+/// itself knows only their codes, which tell a reader nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PlaceNames<'a> {
+    pub school: Option<&'a str>,
+    pub township: Option<&'a str>,
 }
 
 /// How the hardship level was reached, in one sentence.

@@ -25,6 +25,7 @@ pub mod summary;
 pub use coverage::{Coverage, Gap, GapKind};
 pub use diff::{Change, ChangeKind, Reason, diff};
 pub use engine::{Basis, Cause, Entitlement, Status, TermResult, Trace, entitle, entitle_owned};
+pub use explain::PlaceNames;
 pub use facts::{
     BankAccount, Codes, Difficulty, Disability, Fact, FactSet, PovertyStatus, Recognition,
     SchoolType, Sources, StudentFacts,

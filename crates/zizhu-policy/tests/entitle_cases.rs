@@ -257,11 +257,46 @@ fn exclusivity_keeps_the_first_payable_member() {
         "2018秋",
         s,
         &[
-            "BOARDING_LIVING 625.00 受阻：与 SPECIAL_EDU_LIVING 不可兼得，已享受 SPECIAL_EDU_LIVING",
+            "BOARDING_LIVING 625.00 受阻：与「特殊教育学校学生生活补助」不可兼得，已享受「特殊教育学校学生生活补助」",
             "SPECIAL_EDU_LIVING 500.00 可发放",
             "MATERIALS_FEE_WAIVER 60.00 可发放",
         ],
     );
+}
+
+/// Regression: the trace began with the policy's ASCII code
+/// (`BOARDING_LIVING「…」`), and an exclusivity named the other policy by
+/// its code; the person page shows the trace to users who read Chinese.
+#[test]
+fn the_trace_names_policies_in_chinese_without_their_codes() {
+    let set = hunan();
+    let mut s = poor(student("s1", term("2018秋"), Stage::Junior, 1));
+    s.special_school = true;
+    s.boarding = Some(true);
+    let r = entitle(&set, term("2018秋"), &[s]);
+    let texts: Vec<String> = r.entitlements.iter().map(|e| r.trace_text(e)).collect();
+    assert!(
+        texts[0]
+            .starts_with("依据 「义务教育家庭经济困难寄宿生生活补助」（补，国家政策）：资格条件"),
+        "{}",
+        texts[0]
+    );
+    assert!(
+        texts[0].contains("状态：受阻：与「特殊教育学校学生生活补助」不可兼得，已享受「特殊教育学校学生生活补助」。"),
+        "{}",
+        texts[0]
+    );
+    for t in &texts {
+        assert_eq!(policy_code_in(t), None, "{t}");
+    }
+    // Without the policy set the other policy cannot be named, and still
+    // no code shows.
+    assert_eq!(
+        r.entitlements[0].status.label(),
+        "受阻：与同组另一项政策不可兼得，已享受同组另一项政策"
+    );
+    assert_eq!(policy_code_in("a VOC_GRANT b"), Some("VOC_GRANT"));
+    assert_eq!(policy_code_in("学校 4143000009 roster.xlsx ABC"), None);
 }
 
 #[test]
@@ -275,8 +310,8 @@ fn strict_exclusivity_needs_a_recorded_choice() {
         "2018秋",
         s.clone(),
         &[
-            "BOARDING_LIVING 625.00 受阻：叠加规则冲突：与 SPECIAL_EDU_LIVING 不得同时享受，需学校确定享受哪一项",
-            "SPECIAL_EDU_LIVING 500.00 受阻：叠加规则冲突：与 BOARDING_LIVING 不得同时享受，需学校确定享受哪一项",
+            "BOARDING_LIVING 625.00 受阻：叠加规则冲突：与「特殊教育学校学生生活补助」不得同时享受，需学校确定享受哪一项",
+            "SPECIAL_EDU_LIVING 500.00 受阻：叠加规则冲突：与「义务教育家庭经济困难寄宿生生活补助」不得同时享受，需学校确定享受哪一项",
             "MATERIALS_FEE_WAIVER 60.00 可发放",
         ],
     );
@@ -287,7 +322,7 @@ fn strict_exclusivity_needs_a_recorded_choice() {
         s,
         &[
             "BOARDING_LIVING 625.00 可发放",
-            "SPECIAL_EDU_LIVING 500.00 受阻：与 BOARDING_LIVING 不可兼得，已享受 BOARDING_LIVING",
+            "SPECIAL_EDU_LIVING 500.00 受阻：与「义务教育家庭经济困难寄宿生生活补助」不可兼得，已享受「义务教育家庭经济困难寄宿生生活补助」",
             "MATERIALS_FEE_WAIVER 60.00 可发放",
         ],
     );
@@ -368,10 +403,12 @@ fn guaranteed_students_are_paid_beyond_the_quota_with_a_warning() {
     assert_eq!(paid, 3);
     assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
     assert!(
-        r.warnings[0].contains("保障对象 3 人超过名额 1 个"),
+        r.warnings[0].starts_with("「学前教育家庭经济困难幼儿入园补助」：")
+            && r.warnings[0].contains("保障对象 3 人超过名额 1 个"),
         "{:?}",
         r.warnings
     );
+    assert_eq!(policy_code_in(&r.warnings[0]), None, "{:?}", r.warnings);
 }
 
 #[test]
@@ -471,14 +508,16 @@ fn explain_says_why_each_policy_does_not_apply() {
     let text = r.explain("r").unwrap();
     for frag in [
         "【可发放】0 项",
-        "BOARDING_LIVING「义务教育家庭经济困难寄宿生生活补助」（补，国家政策）：资格条件「家庭经济困难 且 寄宿」不成立（家庭经济困难 = 否（由认定规则推出））",
-        "NONBOARDING_LIVING「义务教育四类家庭经济困难非寄宿生生活补助」（补，国家政策）：本学期不适用：尚未生效（2019秋 起执行）",
-        "EXAM_FEE_WAIVER「建档立卡八、九年级学生免报考费」（免，县级政策）：本学期不适用：秋季学期不发放",
-        "PRESCHOOL「学前教育家庭经济困难幼儿入园补助」（助，省级政策）：学段年级不符：该生为初中 2 年级，本政策适用于 学前",
+        "2. 「义务教育家庭经济困难寄宿生生活补助」（补，国家政策）：资格条件「家庭经济困难 且 寄宿」不成立（家庭经济困难 = 否（由认定规则推出））",
+        "「义务教育四类家庭经济困难非寄宿生生活补助」（补，国家政策）：本学期不适用：尚未生效（2019秋 起执行）",
+        "「建档立卡八、九年级学生免报考费」（免，县级政策）：本学期不适用：秋季学期不发放",
+        "「学前教育家庭经济困难幼儿入园补助」（助，省级政策）：学段年级不符：该生为初中 2 年级，本政策适用于 学前",
         "来源：roster.xlsx!学籍!r",
     ] {
         assert!(text.contains(frag), "missing {frag:?} in\n{text}");
     }
+    // The reader of the explanation reads Chinese: no policy code in it.
+    assert_eq!(policy_code_in(&text), None, "{text}");
     assert!(r.explain("nobody").is_none());
 }
 
@@ -546,13 +585,16 @@ fn diff_names_the_changed_facts() {
     assert_eq!(
         changes,
         [
-            "a VOC_GRANT「中等职业教育国家助学金」：状态由「受阻：无银行账户」变为「可发放」。原因：银行账户 由 无 变为 有效",
-            "a YULU「雨露计划职业教育补助」：状态由「受阻：无银行账户」变为「可发放」。原因：银行账户 由 无 变为 有效",
-            "b VOC_GRANT「中等职业教育国家助学金」：取消（原 1000.00 元，可发放）。原因：低保 由 是 变为 否；困难等级 由 特别困难 变为 不困难；家庭经济困难 由 是 变为 否",
-            "b VOC_TUITION_WAIVER「中等职业教育免学费」：取消（原 1200.00 元，可发放）。原因：低保 由 是 变为 否；困难等级 由 特别困难 变为 不困难；家庭经济困难 由 是 变为 否",
-            "c VOC_GRANT「中等职业教育国家助学金」：新增 1000.00 元（可发放）。原因：年级 由 3 变为 2",
+            "a「中等职业教育国家助学金」：状态由「受阻：无银行账户」变为「可发放」。原因：银行账户 由 无 变为 有效",
+            "a「雨露计划职业教育补助」：状态由「受阻：无银行账户」变为「可发放」。原因：银行账户 由 无 变为 有效",
+            "b「中等职业教育国家助学金」：取消（原 1000.00 元，可发放）。原因：低保 由 是 变为 否；困难等级 由 特别困难 变为 不困难；家庭经济困难 由 是 变为 否",
+            "b「中等职业教育免学费」：取消（原 1200.00 元，可发放）。原因：低保 由 是 变为 否；困难等级 由 特别困难 变为 不困难；家庭经济困难 由 是 变为 否",
+            "c「中等职业教育国家助学金」：新增 1000.00 元（可发放）。原因：年级 由 3 变为 2",
         ]
     );
+    for c in &changes {
+        assert_eq!(policy_code_in(c), None, "{c}");
+    }
     assert!(diff(&old, &old).is_empty());
 }
 

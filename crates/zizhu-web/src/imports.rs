@@ -34,7 +34,7 @@ use crate::error::PageError;
 use crate::jobs::{Job, JobResult, JobState};
 use crate::pages::parse_id;
 use crate::pages::students::xlsx_response;
-use crate::view::{Layout, Pager, beijing_time, grouped};
+use crate::view::{Layout, Pager, beijing_time, grouped, mask_numbers_in};
 
 const PER_PAGE: u64 = 30;
 /// Rejected rows listed on a batch page; the report has them all.
@@ -483,7 +483,7 @@ pub(crate) async fn batch_page(
         .map(|r| RejectedLine {
             row_no: r.row_no,
             sheet: r.sheet.clone().unwrap_or_default(),
-            reason: r.reason.clone().unwrap_or_default(),
+            reason: mask_numbers_in(r.reason.as_deref().unwrap_or_default()),
         })
         .collect();
     let rejected_total = rejected.len();

@@ -113,6 +113,38 @@ pub(crate) fn mask_address(v: Option<&str>) -> String {
     v.map(zizhu_core::mask::mask_address).unwrap_or_default()
 }
 
+/// `text` with every personal number in it masked: a run of 15 or more
+/// digits (an ID number, valid or not, with its `X`; a bank card) as
+/// `431126********0023`, an 11-digit mobile number as `138****5678`. The
+/// reasons of rejected rows quote the value they reject, and a mistyped ID
+/// number is still a child's ID number. Shorter codes (school, region,
+/// dates) stay.
+pub(crate) fn mask_numbers_in(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let mut end = tail
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        if end == 17 && tail[end..].starts_with(['X', 'x']) {
+            end += 1;
+        }
+        let run = &tail[..end];
+        if end >= 15 {
+            out.push_str(&zizhu_core::mask::mask_id(run));
+        } else if end == 11 && run.starts_with('1') {
+            out.push_str(&zizhu_core::mask::mask_phone(run));
+        } else {
+            out.push_str(run);
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// An ISO-8601 UTC timestamp as Beijing time, `2018-12-28 16:30`. County
 /// staff read times on their own clock; the store keeps UTC so that both
 /// backends and any server time zone agree.
@@ -272,6 +304,29 @@ pub(crate) fn grouped(n: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn personal_numbers_in_a_sentence_are_masked() {
+        for (text, expected) in [
+            (
+                "身份证号校验位错误：431126201003150023 的第18位应为 2，实为 3",
+                "身份证号校验位错误：431126********0023 的第18位应为 2，实为 3",
+            ),
+            (
+                "号码 43112620100315002X 有误",
+                "号码 431126********002X 有误",
+            ),
+            ("卡号 622848123456789012。", "卡号 622848********9012。"),
+            ("电话 13812345678 不是", "电话 138****5678 不是"),
+            (
+                "学校 2143000001，区划 431126001004，出生日期 23121230",
+                "学校 2143000001，区划 431126001004，出生日期 23121230",
+            ),
+            ("", ""),
+        ] {
+            assert_eq!(mask_numbers_in(text), expected, "{text}");
+        }
+    }
 
     #[test]
     fn beijing_time_rolls_over_midnight() {

@@ -949,6 +949,152 @@ async fn the_printable_ledger_is_a4_landscape() {
     assert!(body.contains("制表人"));
 }
 
+/// Regression: a 台账 printed for one school or township was titled
+/// 全县学生信息台账 with 范围 全县, as if it held the whole county.
+#[tokio::test]
+async fn the_printed_ledger_names_the_school_or_township_it_is_filtered_to() {
+    let app = app().await;
+    let county = app.client("county").await;
+    async fn print(c: &Client, q: &str) -> String {
+        c.get(&format!("/students/print{q}")).await.text()
+    }
+    let title = |body: &str| -> String {
+        let open = "<h1 class=\"ledger-title\">";
+        let start = body.find(open).unwrap() + open.len();
+        body[start..start + body[start..].find("</h1>").unwrap()].to_owned()
+    };
+
+    let body = print(&county, "").await;
+    assert_eq!(title(&body), "全县学生信息台账");
+    assert!(body.contains("范围 全县 ·"), "{body}");
+
+    let body = print(&county, &format!("?school={SCHOOL_A1}")).await;
+    assert_eq!(title(&body), "天堂镇中心小学学生信息台账");
+    assert!(body.contains("范围 天堂镇中心小学 ·"), "{body}");
+    assert!(!body.contains("全县"), "{body}");
+    assert!(body.contains("李小龙") && !body.contains("张三"), "{body}");
+
+    let body = print(&county, &format!("?township={TOWN_B}")).await;
+    assert_eq!(title(&body), "九疑瑶族乡学生信息台账");
+    assert!(body.contains("范围 九疑瑶族乡 ·"), "{body}");
+    assert!(!body.contains("全县"), "{body}");
+    assert!(body.contains("赵四") && !body.contains("李小龙"), "{body}");
+
+    // The other conditions are named too, so the sheet says whom it holds.
+    let body = print(
+        &county,
+        &format!("?township={TOWN_A}&stage=小学&grade=3&boarding=1"),
+    )
+    .await;
+    assert_eq!(title(&body), "天堂镇学生信息台账");
+    assert!(
+        body.contains("范围 天堂镇（小学、3 年级、寄宿生） · 共 1 人"),
+        "{body}"
+    );
+
+    // A township's officer printing one of its schools gets that school.
+    let town = app.client("town_a").await;
+    let body = print(&town, &format!("?school={SCHOOL_A2}")).await;
+    assert_eq!(title(&body), "天堂镇中学学生信息台账");
+    assert!(body.contains("范围 天堂镇中学 ·"), "{body}");
+
+    // A head teacher's print stays named by their classes.
+    let teacher = app.client("teacher_a").await;
+    let unfiltered = print(&teacher, "").await;
+    let body = print(&teacher, &format!("?school={SCHOOL_A1}")).await;
+    assert_eq!(title(&body), title(&unfiltered));
+    assert!(title(&body).contains("班"), "{body}");
+}
+
+/// Regression: a 县外就读 student whose school is not in the county's
+/// directory was listed with the bare ten-digit school code.
+#[tokio::test]
+async fn out_of_county_schools_outside_the_directory_read_as_such() {
+    let app = app().await;
+    let mut tx = app
+        .store
+        .begin_write(AuditContext {
+            actor: "导入程序".into(),
+            reason: "测试：县外就读学生".into(),
+            batch_id: None,
+        })
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for (seq, name, place) in [(601, "孙七", Some("长沙市")), (602, "周八", None)] {
+        let p = tx
+            .upsert_person(
+                &PersonRecord {
+                    id_number: Some(id(seq)),
+                    name: zizhu_core::PersonName::parse(name).unwrap(),
+                    sex: None,
+                    birth_date: None,
+                    ethnicity: None,
+                    disability_category: None,
+                    disability_level: None,
+                    orphan: false,
+                    left_behind: false,
+                    martyr_child: false,
+                    address: None,
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .id;
+        tx.upsert_enrollment(
+            &EnrollmentRecord {
+                person_id: p,
+                term: zizhu_core::Term::parse(TERM).unwrap(),
+                school_code: Some(zizhu_core::SchoolCode::parse("3143990001").unwrap()),
+                grade: zizhu_core::Grade::new(zizhu_core::Stage::Junior, 1).unwrap(),
+                class_name: None,
+                boarding: false,
+                status: EnrollmentStatus::Studying,
+                out_of_county: true,
+                out_of_county_place: place.map(str::to_owned),
+                student_no: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        ids.push(p);
+    }
+    tx.commit().await.unwrap();
+
+    let county = app.client("county").await;
+    let list = county.get("/students?out=1").await.text();
+    assert!(list.contains("孙七") && list.contains("周八"), "{list}");
+    assert!(
+        list.contains("<td>县外学校（长沙市，代码 3143990001）</td>"),
+        "{list}"
+    );
+    assert!(
+        list.contains("<td>县外学校（代码 3143990001）</td>"),
+        "{list}"
+    );
+    assert!(!list.contains("<td>3143990001</td>"), "{list}");
+    let print = county.get("/students/print?out=1").await.text();
+    assert!(
+        print.contains("县外学校（长沙市，代码 3143990001）"),
+        "{print}"
+    );
+    assert!(!print.contains("<td>3143990001</td>"), "{print}");
+    // The person page's enrollment history alike (就读地 has a column).
+    let person = county.get(&format!("/persons/{}", ids[0])).await.text();
+    assert!(person.contains("县外学校（代码 3143990001）"), "{person}");
+    assert!(!person.contains("<td>3143990001</td>"), "{person}");
+    // And its change history, which holds the enrollment as written.
+    assert!(
+        person.contains("未登记的学校（代码 3143990001）"),
+        "{person}"
+    );
+    // A school in the directory is still shown by its name alone.
+    let list = county.get("/students?out=0").await.text();
+    assert!(list.contains("<td>天堂镇中心小学</td>"), "{list}");
+}
+
 // ------------------------------------------------------------ dashboard
 
 #[tokio::test]
@@ -1207,6 +1353,9 @@ async fn a_county_upload_runs_in_the_background_with_a_rejection_report() {
         body.contains("校验"),
         "the rejected row's reason is listed: {body}"
     );
+    // The reason quotes the mistyped ID number, masked like every other.
+    assert!(!body.contains("431126201003150023"), "{body}");
+    assert!(body.contains("431126********0023"), "{body}");
     let report = c.get(&format!("/imports/{batch}/report.xlsx")).await;
     assert_eq!(report.status, StatusCode::OK);
     assert!(report.bytes.starts_with(b"PK"), "an xlsx file");
@@ -1563,6 +1712,51 @@ async fn compare_pages_are_scoped_masked_and_role_checked() {
         !queue.contains(&format!("/compare/links/{link_a}")),
         "{queue}"
     );
+}
+
+/// Regression: an exception placed at a school the directory lacks (a
+/// 县外就读 student's school) showed the bare school code as its place.
+#[tokio::test]
+async fn an_exception_at_a_school_outside_the_directory_says_so() {
+    use zizhu_store::{AuditContext, ExceptionKind, ExceptionRecord, Placement};
+    let app = app().await;
+    seed_compare(&app).await;
+    let term = zizhu_core::Term::parse(TERM).unwrap();
+    let run = app.store.compare_runs(&term, 1).await.unwrap()[0].id;
+    let mut tx = app
+        .store
+        .begin_write(AuditContext {
+            actor: "比对".into(),
+            reason: "测试比对".into(),
+            batch_id: None,
+        })
+        .await
+        .unwrap();
+    tx.put_compare_exception(
+        run,
+        &ExceptionRecord {
+            term,
+            kind: ExceptionKind::OutOfCountyMissing,
+            key: format!("人员:{}", app.ids.wang),
+            person_id: Some(app.ids.wang),
+            summary: "县外就读，缺少接收学校信息：就读地点".into(),
+            evidence: r#"{"学籍":1,"缺少":["就读地点"]}"#.into(),
+            placement: Placement {
+                school_code: Some("3143990001".into()),
+                township_code: Some(TOWN_A.into()),
+                class_name: None,
+            },
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let page = app.client("county").await.get("/compare").await.text();
+    assert!(
+        page.contains("<td>天堂镇 未登记的学校（代码 3143990001）</td>"),
+        "{page}"
+    );
+    assert!(!page.contains(" 3143990001</td>"), "{page}");
 }
 
 /// The dashboard's 疑似失学辍学 figure is the comparison's count for the

@@ -20,6 +20,26 @@ use zizhu_core::{
 use zizhu_policy::{Dimension, HUNAN_2018_TOML, PolicySet};
 use zizhu_store::*;
 
+/// The first run of four or more of `A-Z` and `_` in `text`, the shape of a
+/// policy code such as `BOARDING_LIVING`: a sentence shown to a user must
+/// have none.
+pub fn policy_code_in(text: &str) -> Option<&str> {
+    let is_code = |c: char| c.is_ascii_uppercase() || c == '_';
+    let mut start = None;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        match (is_code(c), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) if i - s >= 4 => return Some(&text[s..i]),
+            (false, Some(_)) => start = None,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Generates one `#[tokio::test]` per suite function.
 macro_rules! app_tests {
     ($run:path) => {
@@ -812,10 +832,11 @@ pub async fn new_boarder_is_reported_with_reason_and_audited(store: Store) {
     assert_eq!(
         c.to_string(),
         format!(
-            "李**（431126********{}，人员编号 {pid}）BOARDING_LIVING「义务教育家庭经济困难寄宿生生活补助」：新增 500.00 元（可发放）。原因：寄宿 由 否 变为 是",
+            "李**（431126********{}，人员编号 {pid}）「义务教育家庭经济困难寄宿生生活补助」：新增 500.00 元（可发放）。原因：寄宿 由 否 变为 是",
             &id(12).as_str()[14..]
         )
     );
+    assert_eq!(policy_code_in(&c.to_string()), None, "{c}");
 
     // Exactly that row is written, audited, with the reason; other rows
     // of the student whose trace now cites the corrected enrollment are
@@ -1025,17 +1046,22 @@ pub async fn explain_names_facts_sources_and_stored_status(store: Store) {
         "建档立卡 = 是（建档立卡未脱贫；".to_string(),
         "来源：扶贫办建档立卡名单.xlsx!第2行）".to_string(),
         "银行账户 = 有效（来源：2018秋学生名单.xlsx!学籍!第2行）".to_string(),
+        // The school by its name from the directory, not its code.
+        "，学校 宁远县舜陵完全小学（公办），乡镇 ".to_string(),
         // Every policy and why.
         "【可发放】2 项，合计 550.00 元".to_string(),
-        "BOARDING_LIVING「义务教育家庭经济困难寄宿生生活补助」".to_string(),
+        // Policies by their Chinese names: the reader reads Chinese.
+        "依据 「义务教育家庭经济困难寄宿生生活补助」（补，国家政策）：资格条件".to_string(),
         "学段年级不符".to_string(),
         // The stored status.
         "【已保存的计算结果】".to_string(),
-        "BOARDING_LIVING「义务教育家庭经济困难寄宿生生活补助」500.00 元，可发放（第 1 次计算写入）"
+        "  1. 「义务教育家庭经济困难寄宿生生活补助」500.00 元，可发放（第 1 次计算写入）"
             .to_string(),
     ] {
         assert!(text.contains(&needle), "missing {needle}\n{text}");
     }
+    assert_eq!(policy_code_in(&text), None, "{text}");
+    assert!(!text.contains(&format!("学校 {PRIMARY}")), "{text}");
     assert!(!text.contains(id(11).as_str()), "ID number must be masked");
     assert!(!text.contains("结果不同"), "{text}");
 
@@ -1108,9 +1134,10 @@ pub async fn coverage_lists_student_without_bank_account(store: Store) {
     let text = report.to_string();
     assert!(text.contains("冯*"), "{text}");
     assert!(
-        text.contains("BOARDING_LIVING「义务教育家庭经济困难寄宿生生活补助」500.00 元：无银行账户"),
+        text.contains("）「义务教育家庭经济困难寄宿生生活补助」500.00 元：无银行账户"),
         "{text}"
     );
+    assert_eq!(policy_code_in(&text), None, "{text}");
 
     // Scoped in SQL: the school and its township see the gap, another
     // school does not.

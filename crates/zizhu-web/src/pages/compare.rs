@@ -174,16 +174,21 @@ pub(crate) async fn exceptions(
                 None => (String::new(), String::new()),
             };
             // Names, not codes: the township and the school as a reader
-            // knows them.
+            // knows them; one the directory lacks (a school in another
+            // county) is said to be so, with its code.
             let place = [
-                r.placement
-                    .township_code
-                    .as_ref()
-                    .map(|c| towns.get(c).cloned().unwrap_or_else(|| c.clone())),
-                r.placement
-                    .school_code
-                    .as_ref()
-                    .map(|c| schools.get(c).cloned().unwrap_or_else(|| c.clone())),
+                r.placement.township_code.as_ref().map(|c| {
+                    towns
+                        .get(c)
+                        .cloned()
+                        .unwrap_or_else(|| format!("乡镇（代码 {c}）"))
+                }),
+                r.placement.school_code.as_ref().map(|c| {
+                    schools
+                        .get(c)
+                        .cloned()
+                        .unwrap_or_else(|| format!("未登记的学校（代码 {c}）"))
+                }),
                 r.placement.class_name.clone(),
             ]
             .into_iter()

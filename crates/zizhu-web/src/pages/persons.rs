@@ -275,6 +275,8 @@ fn shown(
     match column {
         "school_code" => match names.schools.get(&text) {
             Some(n) => format!("{n}（{text}）"),
+            // A 县外就读 student's school is not in the directory.
+            None if !text.is_empty() => format!("未登记的学校（代码 {text}）"),
             None => text,
         },
         "region_code" | "township_code" | "parent_code" => match names.regions.get(&text) {
@@ -531,10 +533,10 @@ async fn render(
                     .school_code
                     .as_ref()
                     .map(|c| {
-                        schools
-                            .get(c.as_str())
-                            .cloned()
-                            .unwrap_or_else(|| c.as_str().to_owned())
+                        // The 就读地 has its own column here.
+                        schools.get(c.as_str()).cloned().unwrap_or_else(|| {
+                            super::students::unknown_school(c, r.out_of_county, None)
+                        })
                     })
                     .unwrap_or_default(),
                 grade: r.grade.label(),

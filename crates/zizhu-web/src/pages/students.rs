@@ -194,6 +194,22 @@ pub(crate) fn hardship(h: &zizhu_store::Household) -> String {
     parts.join("、")
 }
 
+/// A school the directory does not hold, in words: a 县外就读 student's
+/// school in another county usually, which the roster names only by its
+/// code and 就读地. A bare ten-digit code tells the reader nothing.
+pub(crate) fn unknown_school(
+    code: &SchoolCode,
+    out_of_county: bool,
+    place: Option<&str>,
+) -> String {
+    let place = place.map(str::trim).filter(|p| !p.is_empty());
+    match (out_of_county, place) {
+        (true, Some(p)) => format!("县外学校（{p}，代码 {}）", code.as_str()),
+        (true, None) => format!("县外学校（代码 {}）", code.as_str()),
+        (false, _) => format!("未登记的学校（代码 {}）", code.as_str()),
+    }
+}
+
 /// Lines for rows of a list, with school names and household hardship
 /// (both read with the rows).
 pub(crate) fn lines(rows: &[StudentRow]) -> Vec<StudentLine> {
@@ -202,10 +218,10 @@ pub(crate) fn lines(rows: &[StudentRow]) -> Vec<StudentLine> {
             let e = &r.enrollment.record;
             let p = &r.person.record;
             let school = match (&e.school_code, e.out_of_county) {
-                (Some(c), _) => r
+                (Some(c), out) => r
                     .school_name
                     .clone()
-                    .unwrap_or_else(|| c.as_str().to_owned()),
+                    .unwrap_or_else(|| unknown_school(c, out, e.out_of_county_place.as_deref())),
                 (None, true) => e
                     .out_of_county_place
                     .as_ref()
@@ -402,6 +418,68 @@ struct PrintPage {
     back: String,
 }
 
+/// The area a printed 台账 covers: the school or township the list is
+/// filtered to, else the user's own area. A 班主任's classes stay named,
+/// since a school filter cannot widen them.
+async fn print_place(
+    store: &zizhu_store::Store,
+    scope: &Scope,
+    scope_label: &str,
+    filter: &StudentFilter,
+) -> Result<String, PageError> {
+    if matches!(scope, Scope::Classes { .. }) {
+        return Ok(scope_label.to_owned());
+    }
+    if let Some(c) = &filter.school_code {
+        let names = store.school_names().await?;
+        return Ok(names
+            .get(c.as_str())
+            .cloned()
+            .unwrap_or_else(|| format!("学校（代码 {}）", c.as_str())));
+    }
+    if let Some(t) = &filter.township_code {
+        let names = store.township_names().await?;
+        return Ok(names
+            .get(t)
+            .cloned()
+            .unwrap_or_else(|| format!("乡镇（代码 {t}）")));
+    }
+    Ok(scope_label.to_owned())
+}
+
+/// The list's other conditions in words (`初中、2 年级、寄宿生`), so that a
+/// printed 台账 says which students it holds. A search entry is not
+/// repeated: it may be an ID number, which a print shows only masked.
+fn print_conditions(f: &StudentFilter) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(s) = f.stage {
+        parts.push(s.label().to_owned());
+    }
+    if let Some(g) = f.grade {
+        parts.push(format!("{g} 年级"));
+    }
+    if let Some(p) = f.poverty {
+        parts.push(p.label().to_owned());
+    }
+    match f.boarding {
+        Some(true) => parts.push("寄宿生".to_owned()),
+        Some(false) => parts.push("走读生".to_owned()),
+        None => {}
+    }
+    match f.out_of_county {
+        Some(true) => parts.push("县外就读".to_owned()),
+        Some(false) => parts.push("县内就读".to_owned()),
+        None => {}
+    }
+    if let Some(s) = f.status {
+        parts.push(format!("学籍{}", s.label()));
+    }
+    if f.search.is_some() {
+        parts.push("按查询结果".to_owned());
+    }
+    parts.join("、")
+}
+
 /// GET /students/print: the current filter as an A4 landscape 台账.
 pub(crate) async fn print(
     State(state): State<AppState>,
@@ -418,10 +496,16 @@ pub(crate) async fn print(
     let rows = store
         .list_students(&term, scope, &filter, PRINT_LIMIT, 0)
         .await?;
+    let place = print_place(store, scope, &user.scope_label, &filter).await?;
+    let conditions = print_conditions(&filter);
     let page = PrintPage {
         layout: user.layout(&state, "学生信息台账", "/students"),
-        title: format!("{}学生信息台账", user.scope_label),
-        scope_label: user.scope_label.clone(),
+        title: format!("{place}学生信息台账"),
+        scope_label: if conditions.is_empty() {
+            place
+        } else {
+            format!("{place}（{conditions}）")
+        },
         term: code.clone(),
         printed_by: user.user.record.display_name.clone(),
         total,
