@@ -259,7 +259,14 @@ impl WriteTx {
                 before
                     .as_ref()
                     .map_or(Cell::Null, |s| Cell::Text(s.json_text())),
-                Cell::Text(after.json_text()),
+                // A new row's entry leaves its after-state out: the row
+                // itself holds it until its next change, whose entry records
+                // it as the before-state (`src/audit.rs` reads it back).
+                if before.is_some() {
+                    Cell::Text(after.json_text())
+                } else {
+                    Cell::Null
+                },
                 Cell::text(&ctx.reason),
                 Cell::opt_int(ctx.batch_id),
                 Cell::opt_int(items[i].source_row),

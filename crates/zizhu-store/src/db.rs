@@ -78,6 +78,20 @@ impl Pool {
         })
     }
 
+    /// Starts a transaction that only reads, so that several statements
+    /// see one snapshot of the database (a deferred `BEGIN` on SQLite in WAL
+    /// mode; `REPEATABLE READ` on PostgreSQL).
+    pub(crate) async fn begin_read(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await.context("开始读取事务")?),
+            Pool::Postgres(p) => Tx::Postgres(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await
+                    .context("开始读取事务")?,
+            ),
+        })
+    }
+
     pub(crate) async fn close(&self) {
         match self {
             Pool::Sqlite(p) => p.close().await,
