@@ -1402,21 +1402,33 @@ impl Writer<'_> {
                 accounts.push((n, (self.account_record(persons[n].id, a), Some(*row))));
             }
         }
-        if !accounts.is_empty() {
-            let (owners, records): (Vec<usize>, Vec<_>) = accounts.into_iter().unzip();
-            let done = self
-                .tx
-                .set_bank_accounts_bulk(&records)
-                .await
-                .map_err(&err)?;
-            for (n, u) in owners.into_iter().zip(done) {
-                changed[n] |= self.count(u.outcome);
-            }
-        }
+        self.write_accounts(accounts, &mut changed).await?;
         for (n, (i, _, _, _)) in rows.iter().enumerate() {
             out[*i].0 = Some(("persons", persons[n].id, changed[n]));
         }
         Ok(out)
+    }
+
+    /// Writes accounts in bulk, each with the index of its owner's row in
+    /// `changed`, and marks the owners whose account changed.
+    async fn write_accounts(
+        &mut self,
+        accounts: Vec<(usize, (BankAccountRecord, Option<i64>))>,
+        changed: &mut [bool],
+    ) -> Result<(), ImportError> {
+        if accounts.is_empty() {
+            return Ok(());
+        }
+        let (owners, records): (Vec<usize>, Vec<_>) = accounts.into_iter().unzip();
+        let done = self
+            .tx
+            .set_bank_accounts_bulk(&records)
+            .await
+            .map_err(store_err(&self.file))?;
+        for (n, u) in owners.into_iter().zip(done) {
+            changed[n] |= self.count(u.outcome);
+        }
+        Ok(())
     }
 
     /// Writes roster rows (no ID number repeated among them) in bulk;
@@ -1512,17 +1524,7 @@ impl Writer<'_> {
                 }
             }
         }
-        if !accounts.is_empty() {
-            let (owners, records): (Vec<usize>, Vec<_>) = accounts.into_iter().unzip();
-            let done = self
-                .tx
-                .set_bank_accounts_bulk(&records)
-                .await
-                .map_err(&err)?;
-            for (n, u) in owners.into_iter().zip(done) {
-                changed[n] |= self.count(u.outcome);
-            }
-        }
+        self.write_accounts(accounts, &mut changed).await?;
         for (n, (i, _, _)) in rosters.iter().enumerate() {
             out[*i] = Some(("persons", persons[n].id, changed[n]));
         }
@@ -1621,135 +1623,16 @@ impl Writer<'_> {
         Ok(merge_person(existing, facts))
     }
 
+    /// Writes one row of a list that goes row by row (disabled, welfare,
+    /// population, schools, regions). Rosters, households and accounts are
+    /// buffered by [`Writer::row`] and written in bulk instead.
     async fn apply(&mut self, parsed: &Parsed, row: i64) -> Result<Applied, ImportError> {
         let err = store_err(&self.file);
         match parsed {
-            Parsed::Roster {
-                person,
-                enrollment,
-                guardian,
-                accounts,
-            } => {
-                let record = self.person_record(person).await?;
-                let p = self
-                    .tx
-                    .upsert_person(&record, Some(row))
-                    .await
-                    .map_err(&err)?;
-                let mut changed = self.count(p.outcome);
-                if let Some(e) = enrollment {
-                    let r = EnrollmentRecord {
-                        person_id: p.id,
-                        term: e.term,
-                        school_code: e.school_code.clone(),
-                        grade: e.grade,
-                        class_name: e.class_name.clone(),
-                        boarding: e.boarding,
-                        status: e.status,
-                        out_of_county: e.out_of_county,
-                        out_of_county_place: e.out_of_county_place.clone(),
-                        student_no: e.student_no.clone(),
-                    };
-                    let o = self
-                        .tx
-                        .upsert_enrollment(&r, Some(row))
-                        .await
-                        .map_err(&err)?;
-                    changed |= self.count(o.outcome);
-                }
-                if let Some(g) = guardian {
-                    changed |= self.guardian(p.id, g, row).await?;
-                }
-                for a in accounts {
-                    changed |= self.account(p.id, a, row).await?;
-                }
-                Ok(Applied::Written {
-                    entity: "persons",
-                    id: p.id,
-                    changed,
-                })
-            }
-            Parsed::Household {
-                household,
-                link,
-                person,
-            } => {
-                // The household is found (or refused) before anything is
-                // written, so a refused row leaves nothing behind.
-                let mut hh_id = None;
-                let mut changed = false;
-                if let Some(h) = household {
-                    match self.households.get(&h.household_no) {
-                        Some((id, first, first_row)) => {
-                            if first != h {
-                                let first_row = *first_row;
-                                return Ok(self.refuse(
-                                    Field::HouseholdNo,
-                                    &h.household_no,
-                                    format!(
-                                        "户编号 {} 的户信息（区划、户主、脱贫状态、低保、特困、致贫原因或收入）与第 {first_row} 行不一致",
-                                        h.household_no
-                                    ),
-                                ));
-                            }
-                            hh_id = Some(*id);
-                        }
-                        None => {
-                            let existing = self
-                                .store
-                                .get_household_by_no(&h.household_no)
-                                .await
-                                .map_err(&err)?
-                                .map(|x| x.record);
-                            let record = merge_household(existing, h);
-                            let u = self
-                                .tx
-                                .upsert_household(&record, Some(row))
-                                .await
-                                .map_err(&err)?;
-                            changed |= self.count(u.outcome);
-                            self.households
-                                .insert(h.household_no.clone(), (u.id, h.clone(), row as u32));
-                            hh_id = Some(u.id);
-                        }
-                    }
-                } else if let Some(no) = link {
-                    hh_id = match self.households.get(no) {
-                        Some((id, _, _)) => Some(*id),
-                        None => self
-                            .store
-                            .get_household_by_no(no)
-                            .await
-                            .map_err(&err)?
-                            .map(|h| h.id),
-                    };
-                    if hh_id.is_none() {
-                        return Ok(self.refuse(
-                            Field::HouseholdNo,
-                            no,
-                            format!("户编号 {no} 不在建档立卡户名单中；请先导入贫困户名单（households），或核对户编号"),
-                        ));
-                    }
-                }
-                let record = self.person_record(person).await?;
-                let p = self
-                    .tx
-                    .upsert_person(&record, Some(row))
-                    .await
-                    .map_err(&err)?;
-                changed |= self.count(p.outcome);
-                if let Some(h) = hh_id {
-                    let o = self
-                        .tx
-                        .set_person_household(p.id, Some(h), Some(row))
-                        .await
-                        .map_err(&err)?;
-                    changed |= self.count(o);
-                }
-                Ok(Applied::Written {
-                    entity: "persons",
-                    id: p.id,
-                    changed,
+            Parsed::Roster { .. } | Parsed::Household { .. } | Parsed::Account { .. } => {
+                Err(ImportError::Internal {
+                    file: self.file.clone(),
+                    detail: "学籍、建档立卡和资助卡的行应批量写入，不应逐行写入".to_string(),
                 })
             }
             Parsed::Person { person, guardian } => {
@@ -1808,23 +1691,6 @@ impl Writer<'_> {
                             row,
                         )
                         .await?;
-                }
-                Ok(Applied::Written {
-                    entity: "persons",
-                    id: p.id,
-                    changed,
-                })
-            }
-            Parsed::Account { person, account } => {
-                let record = self.person_record(person).await?;
-                let p = self
-                    .tx
-                    .upsert_person(&record, Some(row))
-                    .await
-                    .map_err(&err)?;
-                let mut changed = self.count(p.outcome);
-                if let Some(a) = account {
-                    changed |= self.account(p.id, a, row).await?;
                 }
                 Ok(Applied::Written {
                     entity: "persons",
@@ -1898,21 +1764,6 @@ impl Writer<'_> {
             holder_relation: a.holder_relation.clone(),
             valid_from: a.valid_from.unwrap_or(self.today),
         }
-    }
-
-    async fn account(
-        &mut self,
-        person_id: i64,
-        a: &AccountFacts,
-        row: i64,
-    ) -> Result<bool, ImportError> {
-        let r = self.account_record(person_id, a);
-        let u = self
-            .tx
-            .set_bank_account(&r, Some(row))
-            .await
-            .map_err(store_err(&self.file))?;
-        Ok(self.count(u.outcome))
     }
 
     /// Records a 低保 or 特困 flag on the person's household: the one the list

@@ -14,7 +14,7 @@
 
 use crate::clock::now_utc;
 use crate::codec::{self, Snapshot};
-use crate::db::{Cell, Kind};
+use crate::db::{Cell, Kind, padded_in};
 use crate::error::StoreError;
 use crate::records::*;
 use crate::schema::{self, TableDef};
@@ -24,18 +24,12 @@ use sea_query::{Expr, ExprTrait, Order, Query};
 // record keys, and hashing them was a visible part of the writer's time.
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
-/// Keys per `IN (…)` list when reading existing rows.
-const READ_CHUNK: usize = 500;
-/// Bound values per statement, well under SQLite's 32,766 and
-/// PostgreSQL's 65,535.
-const MAX_PARAMS: usize = 30_000;
+/// Keys per `IN (…)` list when reading existing rows (a power of two: the
+/// last list of a read is padded to one, see [`padded_in`]).
+const READ_CHUNK: usize = 512;
 
 fn kind_of(table: &TableDef, column: &str) -> Kind {
     table.kind_of(column).unwrap_or(Kind::Text)
-}
-
-fn rows_per_stmt(columns: usize) -> usize {
-    (MAX_PARAMS / columns.max(1)).max(1)
 }
 
 /// The columns of `table` named in `columns`, with their kinds.
@@ -87,8 +81,10 @@ impl WriteTx {
         let mut found: HashMap<Vec<Cell>, Snapshot> = HashMap::new();
         for chunk in firsts.chunks(READ_CHUNK) {
             let mut q = select_all(table);
-            q.and_where(Expr::col(fetch_col).is_in(chunk.iter().map(|c| c.to_value(fetch_kind))))
-                .order_by(table.pk, Order::Asc);
+            q.and_where(
+                Expr::col(fetch_col).is_in(padded_in(chunk).iter().map(|c| c.to_value(fetch_kind))),
+            )
+            .order_by(table.pk, Order::Asc);
             let rows = self.conn().fetch_all(&q, "批量读取现有记录").await?;
             for r in &rows {
                 let s = Snapshot::from_row(table, r, "")?;
@@ -263,7 +259,14 @@ impl WriteTx {
                 before
                     .as_ref()
                     .map_or(Cell::Null, |s| Cell::Text(s.json_text())),
-                Cell::Text(after.json_text()),
+                // A new row's entry leaves its after-state out: the row
+                // itself holds it until its next change, whose entry records
+                // it as the before-state (`src/audit.rs` reads it back).
+                if before.is_some() {
+                    Cell::Text(after.json_text())
+                } else {
+                    Cell::Null
+                },
                 Cell::text(&ctx.reason),
                 Cell::opt_int(ctx.batch_id),
                 Cell::opt_int(items[i].source_row),
@@ -309,46 +312,46 @@ impl WriteTx {
             // rest of the row is what was written (`Snapshot::inserted`).
             let mut returning: Vec<&'static str> = vec![table.pk];
             returning.extend(keyed.key_cols.iter().copied());
-            for chunk in run.chunks(rows_per_stmt(columns.len())) {
-                let rows: Vec<Vec<Cell>> = chunk
-                    .iter()
-                    .map(|i| {
-                        items[*i]
-                            .cells
-                            .iter()
-                            .chain(&keyed.insert_extra)
-                            .map(|(_, v)| v.clone())
-                            .collect()
-                    })
-                    .collect();
-                let returned = self
-                    .conn()
-                    .insert_rows(
-                        table.name,
-                        &typed(table, &columns),
-                        rows,
-                        &returning,
-                        "批量新增记录",
-                    )
-                    .await?;
-                let mut by_key: HashMap<Vec<Cell>, Cell> = HashMap::with_capacity(returned.len());
-                for r in &returned {
-                    let pk = r.cell(table.pk, table.pk_kind())?;
-                    let key = keyed
-                        .key_cols
+            // One call: `insert_rows` cuts the rows into statements of
+            // fixed sizes.
+            let rows: Vec<Vec<Cell>> = run
+                .iter()
+                .map(|i| {
+                    items[*i]
+                        .cells
                         .iter()
-                        .map(|c| r.cell(c, kind_of(table, c)))
-                        .collect::<Result<Vec<Cell>, _>>()?;
-                    by_key.insert(key, pk);
-                }
-                for i in chunk {
-                    let key = items[*i].key.as_ref().expect("runs hold keyed records");
-                    let pk = by_key.remove(key).ok_or(StoreError::Database {
-                        context: "批量新增记录",
-                        detail: "数据库没有返回新记录".into(),
-                    })?;
-                    inserted.insert(*i, Snapshot::inserted(table, pk, full(*i)));
-                }
+                        .chain(&keyed.insert_extra)
+                        .map(|(_, v)| v.clone())
+                        .collect()
+                })
+                .collect();
+            let returned = self
+                .conn()
+                .insert_rows(
+                    table.name,
+                    &typed(table, &columns),
+                    rows,
+                    &returning,
+                    "批量新增记录",
+                )
+                .await?;
+            let mut by_key: HashMap<Vec<Cell>, Cell> = HashMap::with_capacity(returned.len());
+            for r in &returned {
+                let pk = r.cell(table.pk, table.pk_kind())?;
+                let key = keyed
+                    .key_cols
+                    .iter()
+                    .map(|c| r.cell(c, kind_of(table, c)))
+                    .collect::<Result<Vec<Cell>, _>>()?;
+                by_key.insert(key, pk);
+            }
+            for i in run {
+                let key = items[*i].key.as_ref().expect("runs hold keyed records");
+                let pk = by_key.remove(key).ok_or(StoreError::Database {
+                    context: "批量新增记录",
+                    detail: "数据库没有返回新记录".into(),
+                })?;
+                inserted.insert(*i, Snapshot::inserted(table, pk, full(*i)));
             }
         }
         Ok(())
@@ -392,14 +395,9 @@ impl WriteTx {
             "source_row",
         ];
         let columns = typed(&schema::AUDIT_LOG, &COLUMNS);
-        let per = rows_per_stmt(COLUMNS.len());
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<Vec<Cell>> = rows.by_ref().take(per).collect();
-            self.conn()
-                .insert_rows(schema::AUDIT_LOG.name, &columns, chunk, &[], "写入审计日志")
-                .await?;
-        }
+        self.conn()
+            .insert_rows(schema::AUDIT_LOG.name, &columns, rows, &[], "写入审计日志")
+            .await?;
         Ok(())
     }
 
@@ -418,7 +416,7 @@ impl WriteTx {
             let mut q = Query::select();
             q.from(schema::PERSONS.name)
                 .column("id")
-                .and_where(Expr::col("id").is_in(chunk.iter().copied()));
+                .and_where(Expr::col("id").is_in(padded_in(chunk)));
             for r in self.conn().fetch_all(&q, "批量核对人员").await? {
                 found.insert(r.int("id")?);
             }
@@ -707,7 +705,7 @@ impl WriteTx {
         let mut active: HashMap<(i64, String), Vec<Snapshot>> = HashMap::new();
         for chunk in persons.chunks(READ_CHUNK) {
             let mut q = select_all(table);
-            q.and_where(Expr::col("person_id").is_in(chunk.iter().copied()))
+            q.and_where(Expr::col("person_id").is_in(padded_in(chunk)))
                 .and_where(Expr::col("status").eq(active_label))
                 .order_by(table.pk, Order::Asc);
             for r in self.conn().fetch_all(&q, "批量读取现有账户").await? {
@@ -793,25 +791,23 @@ impl WriteTx {
             "reason",
         ];
         let columns = typed(&schema::IMPORT_ROWS, &COLUMNS);
-        for chunk in rows.chunks(rows_per_stmt(COLUMNS.len())) {
-            let cells: Vec<Vec<Cell>> = chunk
-                .iter()
-                .map(|row| {
-                    vec![
-                        Cell::Int(batch_id),
-                        Cell::Int(row.row_no),
-                        Cell::opt_text(row.sheet.as_deref()),
-                        Cell::text(&row.entity),
-                        Cell::opt_int(row.entity_id),
-                        Cell::text(row.outcome.label()),
-                        Cell::opt_text(row.reason.as_deref()),
-                    ]
-                })
-                .collect();
-            self.conn()
-                .insert_rows(schema::IMPORT_ROWS.name, &columns, cells, &[], "记录导入行")
-                .await?;
-        }
+        let cells: Vec<Vec<Cell>> = rows
+            .iter()
+            .map(|row| {
+                vec![
+                    Cell::Int(batch_id),
+                    Cell::Int(row.row_no),
+                    Cell::opt_text(row.sheet.as_deref()),
+                    Cell::text(&row.entity),
+                    Cell::opt_int(row.entity_id),
+                    Cell::text(row.outcome.label()),
+                    Cell::opt_text(row.reason.as_deref()),
+                ]
+            })
+            .collect();
+        self.conn()
+            .insert_rows(schema::IMPORT_ROWS.name, &columns, cells, &[], "记录导入行")
+            .await?;
         Ok(())
     }
 }

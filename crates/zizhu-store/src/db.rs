@@ -78,6 +78,20 @@ impl Pool {
         })
     }
 
+    /// Starts a transaction that only reads, so that several statements
+    /// see one snapshot of the database (a deferred `BEGIN` on SQLite in WAL
+    /// mode; `REPEATABLE READ` on PostgreSQL).
+    pub(crate) async fn begin_read(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await.context("开始读取事务")?),
+            Pool::Postgres(p) => Tx::Postgres(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await
+                    .context("开始读取事务")?,
+            ),
+        })
+    }
+
     pub(crate) async fn close(&self) {
         match self {
             Pool::Sqlite(p) => p.close().await,
@@ -260,15 +274,18 @@ impl Conn<'_> {
 
     /// `INSERT INTO table (columns) VALUES (…), (…), …` for rows that all
     /// name the same columns, returning the `returning` columns of every
-    /// new row (none when empty).
+    /// new row (none when empty), in as many statements as needed.
     ///
     /// The bulk write path's one hot statement, written by hand rather than
     /// through sea-query so that each value is moved into the driver once
     /// instead of being cloned into a statement, then into its value list,
     /// then into the driver's arguments. Identifiers come only from this
     /// crate's table definitions, never from input; values are always
-    /// bound. The SQL text depends only on the table, the columns and the
-    /// row count, so sqlx's statement cache prepares it once per shape.
+    /// bound. Each statement holds a fixed number of rows (a power of four,
+    /// [`statement_rows`]), so that the SQL text depends only on the table,
+    /// the columns and that number: sqlx's statement cache prepares each
+    /// text once per connection instead of once per chunk, which for
+    /// statements of a thousand rows costs as much as running them.
     pub(crate) async fn insert_rows(
         &mut self,
         table: &str,
@@ -277,9 +294,30 @@ impl Conn<'_> {
         returning: &[&str],
         context: &'static str,
     ) -> Result<Vec<DbRow>, StoreError> {
-        if rows.is_empty() {
-            return Ok(Vec::new());
+        let mut out = Vec::new();
+        let mut left = rows.len();
+        let mut rows = rows.into_iter();
+        while left > 0 {
+            let n = statement_rows(columns.len(), left);
+            let chunk: Vec<Vec<Cell>> = rows.by_ref().take(n).collect();
+            out.extend(
+                self.insert_statement(table, columns, chunk, returning, context)
+                    .await?,
+            );
+            left -= n;
         }
+        Ok(out)
+    }
+
+    /// One multi-row `INSERT` of [`Conn::insert_rows`].
+    async fn insert_statement(
+        &mut self,
+        table: &str,
+        columns: &[(&str, Kind)],
+        rows: Vec<Vec<Cell>>,
+        returning: &[&str],
+        context: &'static str,
+    ) -> Result<Vec<DbRow>, StoreError> {
         let numbered = matches!(self, Conn::Postgres(_));
         let mut sql = String::with_capacity(64 + rows.len() * columns.len() * 4);
         sql.push_str("INSERT INTO \"");
@@ -370,6 +408,35 @@ impl Conn<'_> {
         }
         Ok(())
     }
+}
+
+/// Bound values per statement, well under SQLite's 32,766 and
+/// PostgreSQL's 65,535.
+pub(crate) const MAX_PARAMS: usize = 30_000;
+
+/// Rows in the next multi-row `INSERT` of `columns` columns when `left`
+/// rows remain: the largest power of four that is at most `left` and keeps
+/// the statement within [`MAX_PARAMS`] bound values. A row count is then
+/// written with a handful of fixed statement texts.
+pub(crate) fn statement_rows(columns: usize, left: usize) -> usize {
+    let limit = (MAX_PARAMS / columns.max(1)).max(1);
+    let mut n = 1;
+    while n * 4 <= limit && n * 4 <= left {
+        n *= 4;
+    }
+    n
+}
+
+/// `values` for an `IN (…)` list of at most `max` values, padded to a power
+/// of two by repeating its last value (which changes nothing an `IN` list
+/// matches), so that a read of any number of keys uses a few fixed
+/// statement texts that sqlx prepares once.
+pub(crate) fn padded_in<T: Clone>(values: &[T]) -> Vec<T> {
+    let mut v = values.to_vec();
+    if let Some(last) = values.last() {
+        v.resize(values.len().next_power_of_two(), last.clone());
+    }
+    v
 }
 
 /// The declared kind of a column, which decides how a value is decoded and

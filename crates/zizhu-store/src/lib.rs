@@ -27,6 +27,7 @@
 
 mod access;
 mod aid;
+mod audit;
 mod browse;
 mod bulk;
 mod clock;

@@ -550,17 +550,31 @@ impl Store {
     /// their enrollments, accounts and guardians, each with its batch and
     /// source row.
     pub async fn person_history(&self, person_id: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        self.rows_where(
-            &schema::AUDIT_LOG,
-            "person_id",
-            Cell::Int(person_id),
-            Kind::Int,
-            "查询人员变更记录",
-        )
-        .await?
-        .iter()
-        .map(codec::audit_entry_from)
-        .collect()
+        let mut q = select_all(&schema::AUDIT_LOG);
+        q.and_where(Expr::col("person_id").eq(person_id))
+            .order_by("id", Order::Asc);
+        self.audit_entries(&q, "查询人员变更记录").await
+    }
+
+    /// The audit entries `q` selects (every column of `audit_log`), with
+    /// the after-state of compact insert entries filled in from the same
+    /// snapshot (`src/audit.rs`).
+    async fn audit_entries(
+        &self,
+        q: &SelectStatement,
+        context: &'static str,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut tx = self.pool().begin_read().await?;
+        let mut entries = tx
+            .conn()
+            .fetch_all(q, context)
+            .await?
+            .iter()
+            .map(|r| codec::audit_entry_from(&Snapshot::from_row(&schema::AUDIT_LOG, r, "")?))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        crate::audit::complete_inserts(&mut tx.conn(), &mut entries).await?;
+        tx.rollback().await?;
+        Ok(entries)
     }
 
     /// Audit entries matching `filter`, newest first, at most `limit`.
@@ -593,11 +607,7 @@ impl Store {
             cond = cond.add(Expr::col("id").lt(b));
         }
         q.cond_where(cond).order_by("id", Order::Desc).limit(limit);
-        self.read_snapshots(&schema::AUDIT_LOG, &q, "查询审计日志")
-            .await?
-            .iter()
-            .map(codec::audit_entry_from)
-            .collect()
+        self.audit_entries(&q, "查询审计日志").await
     }
 
     /// The import batch with this id.

@@ -16,6 +16,8 @@ use std::time::Duration;
 /// Everyday SQLite page cache per connection, in KiB (64 MiB).
 pub(crate) const SQLITE_CACHE_KIB: u32 = 65_536;
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Prepared statements kept per SQLite connection (sqlx keeps 100 by default).
+const STATEMENT_CACHE: usize = 400;
 
 /// Connections a pool holds at most unless [`Store::connect_with`] says
 /// otherwise (sqlx's own default is 10).
@@ -157,7 +159,12 @@ impl Store {
             // channel; at the default of 50 a bulk read of a few thousand
             // rows hands over between the threads every 50 rows, which on a
             // busy machine costs more than reading them.
-            .row_buffer_size(4096);
+            .row_buffer_size(4096)
+            // The bulk path's statements come in a few fixed shapes per
+            // table (`db::statement_rows`, `db::padded_in`); keeping them
+            // all prepared (the default keeps 100) is what makes the
+            // shapes pay.
+            .statement_cache_capacity(STATEMENT_CACHE);
         let pool = if in_memory {
             // Every connection to `:memory:` is a different, empty database,
             // so the pool holds exactly one connection and never lets it go.

@@ -818,10 +818,16 @@ impl WriteTx {
             .and_where(Expr::col("entity").is_in(schema::REGISTRY_TABLES.iter().map(|t| t.name)))
             .order_by("id", Order::Asc);
         let rows = self.conn().fetch_all(&q, "读取批次的修改记录").await?;
-        rows.iter()
-            .map(|r| {
-                let s = Snapshot::from_row(audit, r, "")?;
-                let entry = codec::audit_entry_from(&s)?;
+        let mut entries = rows
+            .iter()
+            .map(|r| codec::audit_entry_from(&Snapshot::from_row(audit, r, "")?))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        // Read before anything is reverted: the after-state a compact insert
+        // entry stands for is the next entry's before-state or the row now.
+        crate::audit::complete_inserts(&mut self.conn(), &mut entries).await?;
+        entries
+            .into_iter()
+            .map(|entry| {
                 let table =
                     schema::registry_table(&entry.entity).ok_or_else(|| StoreError::Corrupt {
                         table: "audit_log",

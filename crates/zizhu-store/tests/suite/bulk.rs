@@ -566,3 +566,114 @@ pub async fn bulk_accounts_match_the_per_row_path(store: Store) {
         "{accounts:?}"
     );
 }
+
+/// A row written in bulk is audited without its after-state (the row holds
+/// it until its next change, whose entry records it as the before-state).
+/// Readers must not see the difference: the insert entry's after-state is
+/// the row as inserted even after later changes, and a rollback of the
+/// batch refuses a row changed since and restores one changed back.
+pub async fn bulk_insert_entries_keep_their_after_state_through_later_changes(store: Store) {
+    setup(&store).await;
+    let mut tx = store.begin_write(ctx(None)).await.unwrap();
+    let batch = tx
+        .create_batch(&NewBatch {
+            kind: "学籍".into(),
+            file_name: "学籍.csv".into(),
+            sheet: None,
+            sha256: "cd".repeat(32),
+        })
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin_write(ctx(Some(batch))).await.unwrap();
+    let rows: Vec<(PersonRecord, Option<i64>)> = (1..=3u16)
+        .map(|n| {
+            let mut r = person(Some(id(n)), "新同学");
+            r.address = Some("舜陵街道".into());
+            (r, Some(i64::from(n) + 1))
+        })
+        .collect();
+    let ups = tx.upsert_persons_bulk(&rows).await.unwrap();
+    let enrollments: Vec<_> = ups
+        .iter()
+        .map(|u| (enrollment(u.id, "2018秋", 1, 4), Some(2)))
+        .collect();
+    tx.upsert_enrollments_bulk(&enrollments).await.unwrap();
+    tx.commit().await.unwrap();
+    let first = ups[0].id;
+    let inserted = store.person_history(first).await.unwrap();
+    assert_eq!(inserted.len(), 2, "the person and the enrollment");
+    let as_inserted = inserted[0]
+        .after
+        .clone()
+        .expect("after-state of the insert");
+    assert_eq!(as_inserted["address"], "舜陵街道");
+    assert_eq!(as_inserted["id"].as_i64(), Some(first));
+
+    // A later change, outside the batch.
+    let change = |address: &'static str| {
+        let mut r = rows[0].0.clone();
+        r.address = Some(address.into());
+        r
+    };
+    let mut tx = store.begin_write(ctx(None)).await.unwrap();
+    tx.upsert_person(&change("湾井镇"), None).await.unwrap();
+    tx.commit().await.unwrap();
+    let history = store.person_history(first).await.unwrap();
+    assert_eq!(history.len(), 3);
+    assert_eq!(history[0].after.as_ref(), Some(&as_inserted));
+    assert_eq!(history[2].action, AuditAction::Update);
+    assert_eq!(history[2].before.as_ref(), Some(&as_inserted));
+    assert_eq!(history[2].after.as_ref().unwrap()["address"], "湾井镇");
+    // The same through the general log, filtered by batch.
+    let by_batch = store
+        .audit_log(
+            &AuditFilter {
+                batch_id: Some(batch),
+                entity: Some("persons".into()),
+                ..AuditFilter::default()
+            },
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_batch.len(), 3);
+    for e in &by_batch {
+        let after = e.after.as_ref().expect("after-state");
+        assert_eq!(after["address"], "舜陵街道");
+        assert_eq!(after["id"].as_i64().unwrap().to_string(), e.entity_key);
+    }
+
+    // The batch cannot be rolled back over the later change …
+    let rollback = || AuditContext {
+        actor: "县资助中心·李老师".into(),
+        reason: "文件有误，撤销导入".into(),
+        batch_id: None,
+    };
+    let mut tx = store.begin_write(rollback()).await.unwrap();
+    let err = tx.rollback_batch(batch).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::RollbackConflict { entity, key, .. }
+            if entity == "persons" && *key == first.to_string()),
+        "{err}"
+    );
+    tx.rollback().await.unwrap();
+    // … and can once the row holds what the batch left again.
+    let mut tx = store.begin_write(ctx(None)).await.unwrap();
+    tx.upsert_person(&change("舜陵街道"), None).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin_write(rollback()).await.unwrap();
+    let summary = tx.rollback_batch(batch).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(summary.reverted, 6);
+    assert_eq!(store.count_persons(&Scope::All).await.unwrap(), 0);
+    // The history still shows each value the person had, with its source.
+    let history = store.person_history(first).await.unwrap();
+    assert_eq!(history[0].after.as_ref(), Some(&as_inserted));
+    assert_eq!(history[0].batch_id, Some(batch));
+    assert_eq!(history[0].source_row, Some(2));
+    let last = history.last().unwrap();
+    assert_eq!(last.action, AuditAction::Rollback);
+    assert_eq!(last.before.as_ref(), Some(&as_inserted));
+    assert_eq!(last.after, None);
+}

@@ -51,6 +51,7 @@ macro_rules! storage_tests {
             bulk_writes_match_the_per_row_path,
             bulk_chunk_with_duplicates_is_applied_in_order,
             bulk_batch_rollback_restores_exact_previous_state,
+            bulk_insert_entries_keep_their_after_state_through_later_changes,
             bulk_households_and_links_match_the_per_row_path,
             bulk_accounts_match_the_per_row_path,
             compare_ledger_is_audited_idempotent_and_scoped,
