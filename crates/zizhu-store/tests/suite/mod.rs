@@ -2115,7 +2115,6 @@ pub async fn cached_counts_agree_with_the_list_and_follow_every_write(store: Sto
                 let sum = store.student_summary(&t, scope).await.unwrap();
                 let count = |f: StudentFilter| {
                     let store = store.clone();
-                    let t = t.clone();
                     async move { store.count_students(&t, scope, &f).await.unwrap() }
                 };
                 let everyone = StudentFilter::default();
