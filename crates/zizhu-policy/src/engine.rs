@@ -171,8 +171,13 @@ impl Basis {
 /// the facts' values and sources.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Trace {
-    /// The eligibility rule's result: `Yes`, or `Unknown` for 信息缺失.
+    /// Whether the student is a candidate: `Yes`, or `Unknown` for 信息缺失
+    /// (a fact the rule needed, or one the amount needed, is missing).
     pub eligibility: Tri,
+    /// The eligibility rule's own result: `Yes` when the rule holds and
+    /// only the amount is unknown (a 免学杂费 without the school's fee
+    /// standard), so the trace does not call a rule that holds 无法判断.
+    pub rule: Tri,
     /// Facts read by the eligibility rule.
     pub rule_facts: FactSet,
     /// Facts read for the amount and the payment preconditions.
@@ -239,7 +244,11 @@ pub(crate) enum Assessment {
         why: NoAmount,
     },
     Candidate {
+        /// `Unknown` when the rule or the amount could not be decided.
         tri: Tri,
+        /// The eligibility rule's own result (`Yes` when only the amount
+        /// is unknown).
+        rule: Tri,
         used: FactSet,
         unknown: FactSet,
         amount: Fen,
@@ -334,6 +343,7 @@ pub(crate) fn assess(
             row,
         } => Assessment::Candidate {
             tri,
+            rule: tri,
             used,
             unknown,
             amount,
@@ -344,6 +354,7 @@ pub(crate) fn assess(
         },
         AmountOutcome::Unknown => Assessment::Candidate {
             tri: Tri::Unknown,
+            rule: tri,
             used,
             unknown: unknown.union(unknown_amount),
             amount: Fen::ZERO,
@@ -660,6 +671,7 @@ fn first_pass(
         let (d, by_school) = *difficulty.get_or_insert_with(|| difficulty_of(set, s, term));
         let Assessment::Candidate {
             tri,
+            rule,
             used,
             unknown,
             amount,
@@ -694,6 +706,7 @@ fn first_pass(
             status,
             trace: Trace {
                 eligibility: tri,
+                rule,
                 rule_facts: used,
                 other_facts: other,
                 tier,

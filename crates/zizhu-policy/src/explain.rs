@@ -81,7 +81,7 @@ impl TermResult {
             "依据 {}：资格条件「{}」{}",
             policy_head(p),
             p.eligible,
-            t.eligibility.label()
+            t.rule.label()
         );
         if !t.rule_facts.is_empty() {
             let _ = write!(out, "，所用事实：{}", facts_text(&ctx, t.rule_facts));

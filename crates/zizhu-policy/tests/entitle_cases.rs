@@ -188,13 +188,27 @@ fn student_out_of_county() {
     check(
         &set,
         "2018秋",
-        high,
+        high.clone(),
         &[
             "HIGH_SCHOOL_GRANT 1500.00 可发放",
             "HIGH_SCHOOL_FEE_WAIVER 0.00 受阻：信息缺失：学杂费（县外就读，需就读地学校提供）",
             "MATERIALS_FEE_WAIVER 80.00 可发放",
         ],
     );
+    // The student is 建档立卡, so the waiver's rule holds: the trace says
+    // so, and names the fee standard as what is missing, rather than
+    // calling the rule 无法判断.
+    let r = entitle(&set, term("2018秋"), &[high]);
+    let waiver = r
+        .entitlements
+        .iter()
+        .find(|e| e.policy_code.as_str() == "HIGH_SCHOOL_FEE_WAIVER")
+        .expect("免学杂费");
+    let text = r.trace_text(waiver);
+    assert!(text.contains("」成立"), "{text}");
+    assert!(!text.contains("无法判断"), "{text}");
+    assert!(text.contains("学杂费 = 未知"), "{text}");
+    assert!(text.contains("状态：受阻：信息缺失：学杂费"), "{text}");
 }
 
 #[test]
