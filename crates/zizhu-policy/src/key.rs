@@ -136,6 +136,27 @@ inline_key!(
     "乡镇"
 );
 
+/// The first run of four or more of `A-Z` and `_` in `text`, the shape of a
+/// policy code such as `BOARDING_LIVING`: a sentence shown to a user must
+/// have none (the tests of this crate and of the
+/// application check every text they render).
+pub fn policy_code_in(text: &str) -> Option<&str> {
+    let is_code = |c: char| c.is_ascii_uppercase() || c == '_';
+    let mut start = None;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        match (is_code(c), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) if i - s >= 4 => return Some(&text[s..i]),
+            (false, Some(_)) => start = None,
+            _ => {}
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use zizhu_core::{Fen, Stage};
+use zizhu_policy::key::policy_code_in;
 use zizhu_policy::*;
 
 /// Computes one student's entitlements under `set` and compares them with

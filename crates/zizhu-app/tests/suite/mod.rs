@@ -20,25 +20,7 @@ use zizhu_core::{
 use zizhu_policy::{Dimension, HUNAN_2018_TOML, PolicySet};
 use zizhu_store::*;
 
-/// The first run of four or more of `A-Z` and `_` in `text`, the shape of a
-/// policy code such as `BOARDING_LIVING`: a sentence shown to a user must
-/// have none.
-pub fn policy_code_in(text: &str) -> Option<&str> {
-    let is_code = |c: char| c.is_ascii_uppercase() || c == '_';
-    let mut start = None;
-    for (i, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
-    {
-        match (is_code(c), start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) if i - s >= 4 => return Some(&text[s..i]),
-            (false, Some(_)) => start = None,
-            _ => {}
-        }
-    }
-    None
-}
+pub use zizhu_policy::key::policy_code_in;
 
 /// Generates one `#[tokio::test]` per suite function.
 macro_rules! app_tests {

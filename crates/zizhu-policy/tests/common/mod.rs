@@ -72,23 +72,3 @@ pub fn lines_of(r: &TermResult, person: &str) -> Vec<String> {
         })
         .collect()
 }
-
-/// The first run of four or more of `A-Z` and `_` in `text`, the shape of a
-/// policy code such as `BOARDING_LIVING`: a sentence shown to a user must
-/// have none.
-pub fn policy_code_in(text: &str) -> Option<&str> {
-    let is_code = |c: char| c.is_ascii_uppercase() || c == '_';
-    let mut start = None;
-    for (i, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
-    {
-        match (is_code(c), start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) if i - s >= 4 => return Some(&text[s..i]),
-            (false, Some(_)) => start = None,
-            _ => {}
-        }
-    }
-    None
-}
