@@ -9,10 +9,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::*;
-use zizhu_store::{
-    AuditContext, AuditFilter, EnrollmentRecord, EnrollmentStatus, NewSession, PersonRecord, Scope,
-    Store,
-};
+use zizhu_store::{AuditContext, AuditFilter, EnrollmentRecord, NewSession, Scope, Store};
 use zizhu_web::{AppState, router};
 
 // ---------------------------------------------------------------- basics
@@ -1023,37 +1020,23 @@ async fn out_of_county_schools_outside_the_directory_read_as_such() {
     let mut ids = Vec::new();
     for (seq, name, place) in [(601, "孙七", Some("长沙市")), (602, "周八", None)] {
         let p = tx
-            .upsert_person(
-                &PersonRecord {
-                    id_number: Some(id(seq)),
-                    name: zizhu_core::PersonName::parse(name).unwrap(),
-                    sex: None,
-                    birth_date: None,
-                    ethnicity: None,
-                    disability_category: None,
-                    disability_level: None,
-                    orphan: false,
-                    left_behind: false,
-                    martyr_child: false,
-                    address: None,
-                },
-                None,
-            )
+            .upsert_person(&person(Some(id(seq)), name, "湖南省宁远县"), None)
             .await
             .unwrap()
             .id;
         tx.upsert_enrollment(
             &EnrollmentRecord {
-                person_id: p,
-                term: zizhu_core::Term::parse(TERM).unwrap(),
-                school_code: Some(zizhu_core::SchoolCode::parse("3143990001").unwrap()),
-                grade: zizhu_core::Grade::new(zizhu_core::Stage::Junior, 1).unwrap(),
-                class_name: None,
-                boarding: false,
-                status: EnrollmentStatus::Studying,
                 out_of_county: true,
                 out_of_county_place: place.map(str::to_owned),
-                student_no: None,
+                ..enrollment(
+                    p,
+                    "3143990001",
+                    zizhu_core::Stage::Junior,
+                    1,
+                    "1班",
+                    false,
+                    None,
+                )
             },
             None,
         )
@@ -1189,38 +1172,20 @@ async fn the_dashboard_follows_every_registry_change() {
         .await
         .unwrap();
     let p = tx
-        .upsert_person(
-            &PersonRecord {
-                id_number: Some(id(555)),
-                name: zizhu_core::PersonName::parse("孙六").unwrap(),
-                sex: None,
-                birth_date: None,
-                ethnicity: None,
-                disability_category: None,
-                disability_level: None,
-                orphan: false,
-                left_behind: false,
-                martyr_child: false,
-                address: None,
-            },
-            None,
-        )
+        .upsert_person(&person(Some(id(555)), "孙六", "湖南省宁远县"), None)
         .await
         .unwrap()
         .id;
     tx.upsert_enrollment(
-        &EnrollmentRecord {
-            person_id: p,
-            term: zizhu_core::Term::parse(TERM).unwrap(),
-            school_code: Some(zizhu_core::SchoolCode::parse(SCHOOL_B1).unwrap()),
-            grade: zizhu_core::Grade::new(zizhu_core::Stage::Primary, 1).unwrap(),
-            class_name: None,
-            boarding: false,
-            status: EnrollmentStatus::Studying,
-            out_of_county: false,
-            out_of_county_place: None,
-            student_no: None,
-        },
+        &enrollment(
+            p,
+            SCHOOL_B1,
+            zizhu_core::Stage::Primary,
+            1,
+            "1（1）班",
+            false,
+            None,
+        ),
         None,
     )
     .await

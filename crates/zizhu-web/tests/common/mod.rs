@@ -86,7 +86,7 @@ fn ctx(batch_id: Option<i64>) -> AuditContext {
     }
 }
 
-fn person(id_number: Option<IdNumber>, name: &str, address: &str) -> PersonRecord {
+pub fn person(id_number: Option<IdNumber>, name: &str, address: &str) -> PersonRecord {
     PersonRecord {
         id_number,
         name: PersonName::parse(name).unwrap(),
@@ -102,7 +102,7 @@ fn person(id_number: Option<IdNumber>, name: &str, address: &str) -> PersonRecor
     }
 }
 
-fn enrollment(
+pub fn enrollment(
     person_id: i64,
     school: &str,
     stage: Stage,
